@@ -1,0 +1,1 @@
+"""Cookiecutter hooks; importable so that tests exercise the rules they apply."""

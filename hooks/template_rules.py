@@ -1,0 +1,215 @@
+"""Evaluate the rules declared in copier.yml for Cookiecutter.
+
+copier.yml is the single declaration of the template's questions, answer validators and
+answer-dependent paths (`_exclude`). Copier applies it natively; this module applies the very same
+declaration when the template is rendered by Cookiecutter, so both engines accept the same answers,
+print the same messages, generate the same file set and record the same `.copier-answers.yml`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined
+from jinja2.ext import Extension
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_TEMPLATE_DIR = "{{cookiecutter.project_slug}}"
+ANSWERS_TEMPLATE_NAME = "{% if _copier_conf is defined %}{{ _copier_conf.answers_file }}{% endif %}"
+HIDDEN_MAPPING = "cookiecutter"
+REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:|bb:)")
+
+
+class TemplateRootExtension(Extension):
+    """Expose `template_root()` to the Jinja code of the Cookiecutter hooks.
+
+    Cookiecutter renders hook scripts from inside the template directory, but hands the hooks a
+    `_repo_dir` that may be relative to a directory the hook process cannot know.
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["template_root"] = lambda: os.getcwd()
+
+
+def regex_search(value: str, pattern: str) -> str | None:
+    """Jinja filter with the semantics of Copier's (Ansible's) `regex_search`."""
+    match = re.search(pattern, value)
+    return match.group(0) if match else None
+
+
+def to_nice_yaml(value: Any, indent: int = 4) -> str:
+    """Jinja filter with the output of Copier's (Ansible's) `to_nice_yaml`."""
+    return yaml.dump(value, indent=indent, allow_unicode=True, default_flow_style=False)
+
+
+def jinja_env() -> Environment:
+    """A Jinja environment with the settings and filters copier.yml relies on."""
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["regex_search"] = regex_search
+    env.filters["to_nice_yaml"] = to_nice_yaml
+    return env
+
+
+class TemplateRules:
+    """The questions, validators and path rules of copier.yml, evaluated for a set of answers."""
+
+    def __init__(self, template_root: Path = TEMPLATE_ROOT) -> None:
+        self.root = template_root
+        self.config: dict[str, Any] = yaml.safe_load((template_root / "copier.yml").read_text())
+        self.env = jinja_env()
+
+    @property
+    def questions(self) -> dict[str, dict[str, Any]]:
+        """Questions in declaration order, without the hidden `cookiecutter` mapping."""
+        return {
+            name: spec
+            for name, spec in self.config.items()
+            if not name.startswith("_") and name != HIDDEN_MAPPING
+        }
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        return self.env.from_string(template).render(context)
+
+    def context(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """Answers plus the values of hidden (`when: false`) questions, as Copier computes them."""
+        context: dict[str, Any] = {}
+        for name, spec in self.questions.items():
+            if spec.get("when") is False:
+                default = spec.get("default")
+                if isinstance(default, str):
+                    default = yaml.safe_load(self.render(default, context))
+                context[name] = default
+            else:
+                context[name] = answers[name]
+        return context
+
+    def applies(self, spec: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+        """Whether a question is asked (and recorded) for these answers (Copier's `when:`)."""
+        when = spec.get("when", True)
+        if isinstance(when, str):
+            when = yaml.safe_load(self.render(when, context).strip() or "false")
+        return bool(when)
+
+    def choices(self, spec: Mapping[str, Any]) -> list[str]:
+        choices = spec.get("choices", [])
+        return list(choices.values()) if isinstance(choices, dict) else list(choices)
+
+    def errors(self, answers: Mapping[str, Any]) -> Iterator[str]:
+        """One message per invalid answer, in question order (empty when all are valid)."""
+        context = self.context(answers)
+        for name, spec in self.questions.items():
+            if not self.applies(spec, context):
+                continue
+            choices = self.choices(spec)
+            if choices and context[name] not in choices:
+                yield f"{name}: '{context[name]}' is not one of {', '.join(choices)}"
+            elif "validator" in spec:
+                message = self.render(spec["validator"], context).strip()
+                if message:
+                    yield message
+
+    def recorded_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers Copier writes to its answers file: those of questions that apply."""
+        context = self.context(answers)
+        return {
+            name: context[name]
+            for name, spec in self.questions.items()
+            if spec.get("when") is not False and self.applies(spec, context)
+        }
+
+    def excluded_patterns(self, answers: Mapping[str, Any]) -> list[str]:
+        """The `_exclude` patterns rendered for these answers (empty renders dropped)."""
+        context = self.context(answers)
+        patterns = []
+        for entry in self.config.get("_exclude", []):
+            patterns.extend(
+                line.strip() for line in self.render(entry, context).splitlines() if line.strip()
+            )
+        return patterns
+
+    def answers_file(self, recorded: Mapping[str, Any]) -> tuple[str, str]:
+        """Name and content of the answers file, rendered from the template's own answers file."""
+        source = self.root / PROJECT_TEMPLATE_DIR / ANSWERS_TEMPLATE_NAME
+        content = self.render(source.read_text(), {"_copier_answers": dict(recorded)})
+        return self.config.get("_answers_file", ".copier-answers.yml"), content
+
+
+def matches(relpath: str, pattern: str) -> bool:
+    """Gitignore-style matching of the simple patterns used in `_exclude`."""
+    pattern = pattern.rstrip("/")
+    if "/" in pattern:
+        return fnmatch.fnmatchcase(relpath, pattern.lstrip("/"))
+    return any(fnmatch.fnmatchcase(part, pattern) for part in relpath.split("/"))
+
+
+def remove_excluded(project_dir: Path, patterns: list[str]) -> None:
+    """Delete every path under project_dir that an `_exclude` pattern matches."""
+    for path in sorted(project_dir.rglob("*"), reverse=True):
+        if not path.exists() and not path.is_symlink():
+            continue
+        relpath = path.relative_to(project_dir).as_posix()
+        if any(matches(relpath, pattern) for pattern in patterns):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def git_output(*args: str, cwd: Path) -> str | None:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return result.stdout.strip()
+
+
+def template_source(template: str, root: Path) -> dict[str, str]:
+    """`_src_path` and `_commit` as Copier records them, so `copier update` works later."""
+    source = {"_src_path": template if REMOTE_TEMPLATE.match(template) else str(root)}
+    commit = git_output("describe", "--tags", "--exact-match", "HEAD", cwd=root) or git_output(
+        "rev-parse", "HEAD", cwd=root
+    )
+    if commit:
+        source["_commit"] = commit
+    return source
+
+
+def fail(messages: list[str]) -> int:
+    for message in messages:
+        print(f"Invalid answer: {message}", file=sys.stderr)
+    return 1
+
+
+def pre_gen(cookiecutter: Mapping[str, Any], template_root: Path) -> int:
+    """Abort generation, before any file is written, when an answer is invalid."""
+    errors = list(TemplateRules(template_root).errors(cookiecutter))
+    return fail(errors) if errors else 0
+
+
+def post_gen(cookiecutter: Mapping[str, Any], template_root: Path, project_dir: Path) -> int:
+    """Drop the paths of other answers and record the answers for `copier update`."""
+    rules = TemplateRules(template_root)
+    remove_excluded(project_dir, rules.excluded_patterns(cookiecutter))
+    recorded = {
+        **template_source(cookiecutter["_template"], template_root),
+        **rules.recorded_answers(cookiecutter),
+    }
+    if "_commit" not in recorded:
+        print(
+            f"warning: {template_root} is not a git checkout; `copier update` will need "
+            "`_commit` in .copier-answers.yml",
+            file=sys.stderr,
+        )
+    name, content = rules.answers_file(recorded)
+    (project_dir / name).write_text(content)
+    return 0

@@ -1,0 +1,1 @@
+"""Tests of the template: both engines, every answer combination, updates and migrations."""

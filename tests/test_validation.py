@@ -1,0 +1,77 @@
+"""Invalid answers abort before any file is written, with the same message in both engines."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+
+from tests.template import render_cookiecutter, render_copier
+
+INVALID = [
+    ({"project_slug": "my repo"}, "project_slug: 'my repo' is not valid"),
+    ({"project_slug": "../escape"}, "project_slug: '../escape' is not valid"),
+    ({"package_name": "demand-forecast"}, "package_name: 'demand-forecast' is not a valid"),
+    ({"package_name": "class"}, "package_name: 'class' is a Python keyword"),
+    ({"package_name": "json"}, "package_name: 'json' is a Python keyword or standard-library"),
+    ({"package_name": "9lives"}, "package_name: '9lives' is not a valid package name"),
+    ({"author_email": "ml-team.example.com"}, "author_email: 'ml-team.example.com' is not a valid"),
+    ({"author_email": "a@b"}, "author_email: 'a@b' is not a valid email"),
+    ({"description": 'say "hi"'}, "description: use 1-200 characters without quotes"),
+    ({"project_name": "!"}, "project_name: '!' is not valid"),
+]
+
+
+@pytest.mark.parametrize(("answers", "message"), INVALID)
+def test_cookiecutter_rejects_before_writing(
+    template: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], answers: dict, message: str
+) -> None:
+    with pytest.raises(FailedHookException):
+        render_cookiecutter(template, tmp_path, answers)
+    assert f"Invalid answer: {message}" in capfd.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path.parent / "escape").exists()
+
+
+@pytest.mark.parametrize(("answers", "message"), INVALID)
+def test_copier_rejects_before_writing(
+    template: Path, tmp_path: Path, answers: dict, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        render_copier(template, tmp_path / "project", answers)
+    assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize(
+    ("answers", "engine_message"),
+    [
+        ({"hosting_model": "cloud"}, "hosting_model"),
+        ({"python_version": "3.9"}, "python_version"),
+    ],
+)
+def test_unknown_choices_are_rejected_by_both(
+    template: Path, tmp_path: Path, answers: dict, engine_message: str
+) -> None:
+    with pytest.raises(ValueError, match=engine_message):
+        render_cookiecutter(template, tmp_path / "cc", answers)
+    with pytest.raises(ValueError, match=r"Invalid choice|not one of"):
+        render_copier(template, tmp_path / "cp", answers)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("engine", ["cookiecutter", "copier"])
+def test_command_line_exits_non_zero_with_one_clear_line(
+    template: Path, tmp_path: Path, engine: str
+) -> None:
+    if engine == "cookiecutter":
+        command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path)]
+        command += [str(template), "package_name=class"]
+    else:
+        command = [sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "v1"]
+        command += ["--data", "package_name=class", str(template), str(tmp_path / "out")]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "package_name: 'class' is a Python keyword or standard-library module" in output
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,1 @@
+"""{{ cookiecutter.project_name }}: train and serve the demand model."""

@@ -1,0 +1,35 @@
+"""The model's input features: names, categories and their encoding as a numeric matrix."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Season = Literal["winter", "spring", "summer", "autumn"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+SEASONS: tuple[str, ...] = get_args(Season)
+N_STORES = 20
+
+FEATURES = ("store_id", "price", "promotion", "holiday", "weekday", "season", "temperature")
+CATEGORICAL = ("store_id", "weekday", "season")
+BOOLEAN = ("promotion", "holiday")
+
+CODES = {
+    "weekday": {name: code for code, name in enumerate(WEEKDAYS)},
+    "season": {name: code for code, name in enumerate(SEASONS)},
+}
+
+
+def encode(instances: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Turn validated instances (weekday and season by name) into the model's float32 matrix."""
+    rows = [
+        [CODES[name][instance[name]] if name in CODES else instance[name] for name in FEATURES]
+        for instance in instances
+    ]
+    return np.asarray(rows, dtype=np.float32).reshape(len(instances), len(FEATURES))
+
+
+def to_matrix(columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Stack encoded feature columns (weekday and season as codes) into the model's matrix."""
+    return np.column_stack([columns[name] for name in FEATURES]).astype(np.float32)
