@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,14 +38,22 @@ def venv_bin(default_project: Path) -> Path:
 
 
 @pytest.mark.parametrize("hosting", HOSTING_VARIANTS, ids=variant_id)
-def test_variant_passes_its_linters_and_tests(
+def test_variant_passes_its_pre_commit_hooks_and_tests(
     template: Path, tmp_path: Path, venv_bin: Path, hosting: dict
 ) -> None:
     project = render_copier(template, tmp_path / "project", hosting)
-    env = {"PYTHONPATH": str(project / "src"), "PATH": f"{venv_bin}:/usr/bin:/bin"}
-    run([str(venv_bin / "ruff"), "check", "."], project, env)
-    run([str(venv_bin / "ruff"), "format", "--check", "."], project, env)
-    run([str(venv_bin / "yamllint"), "--strict", "."], project, env)
+    commit_all(project, "Generated project", init=True)
+    env = {
+        "PYTHONPATH": str(project / "src"),
+        "PATH": f"{venv_bin}:{Path(shutil.which('uv') or 'uv').parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        # The hooks' `uv run` uses the shared environment as it is, without syncing it.
+        "UV_PROJECT_ENVIRONMENT": str(venv_bin.parent),
+        "UV_NO_SYNC": "1",
+    }
+    pre_commit = [str(venv_bin / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"]
+    run(pre_commit, project, env)
+    assert run(["git", "status", "--porcelain"], project) == "", "pre-commit changed files"
     output = run(
         [str(venv_bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env
     )
@@ -55,18 +64,6 @@ def test_make_lint_and_test(default_project: Path) -> None:
     env = uv_env("3.12")
     run(["make", "lint"], default_project, env)
     assert " passed" in run(["make", "test"], default_project, env)
-
-
-def test_pre_commit_passes_on_a_fresh_repository(default_project: Path) -> None:
-    commit_all(default_project, "Generated project", init=True)
-    env = uv_env("3.12")
-    run(
-        ["uv", "run", "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
-        default_project,
-        env,
-    )
-    status = run(["git", "status", "--porcelain", "--untracked-files=no"], default_project)
-    assert status == "", "pre-commit changed files of a freshly generated project"
 
 
 def free_port() -> int:

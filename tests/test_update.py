@@ -60,8 +60,9 @@ def edit(project: Path, relpath: str, change) -> None:
 
 
 def update(project: Path, vcs_ref: str = "v2", **data: str) -> None:
+    """`copier update --trust --defaults`: the trust is for the keep-edited-files migration."""
     copier.run_update(
-        project, data=data, defaults=True, overwrite=True, quiet=True, vcs_ref=vcs_ref
+        project, data=data, defaults=True, overwrite=True, quiet=True, vcs_ref=vcs_ref, unsafe=True
     )
 
 
@@ -135,3 +136,30 @@ def test_hosting_migration_equals_fresh_target_plus_user_edits(
     assert without_commit(tree(project)) == without_commit(tree(fresh))
     leftovers = [name for name in tree(project) if name.endswith((".rej", ".orig"))]
     assert leftovers == []
+
+
+def test_migration_keeps_an_edited_file_of_the_old_hosting_model(
+    versions: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    project = generate("copier", versions, tmp_path, HOSTING_VARIANTS[0])
+    compose = "deploy/compose/compose.yaml"
+    edit(project, compose, lambda text: text + "# Team: keep the GPU host pinned\n")
+    commit_all(project, "Team compose change")
+    edited = (project / compose).read_text()
+
+    update(project, vcs_ref="v1", hosting_model="iaas", cloud_provider="aws")
+
+    assert (project / compose).read_text() == edited
+    assert compose in capfd.readouterr().err
+    status = git("status", "--porcelain", cwd=project).splitlines()
+    assert not any(compose in line for line in status)
+    assert "hosting_model: iaas" in (project / ".copier-answers.yml").read_text()
+
+
+def test_update_without_trust_is_refused_before_touching_the_project(
+    versions: Path, tmp_path: Path
+) -> None:
+    project = generate("copier", versions, tmp_path, {})
+    with pytest.raises(copier.errors.UnsafeTemplateError, match="migrations"):
+        copier.run_update(project, defaults=True, overwrite=True, quiet=True, vcs_ref="v2")
+    assert git("status", "--porcelain", cwd=project) == ""
