@@ -3,18 +3,24 @@
 import uvicorn
 
 from .config import Settings
+from .metrics import multiprocess_directory
 
 
-def main() -> None:
-    settings = Settings()
+def run(app: str, settings: Settings) -> None:
+    """Serve the application built by the factory `app` ("module:function")."""
+    multiprocess_directory()  # one metrics directory shared by all worker processes
     uvicorn.run(
-        f"{__package__}.api:create_app",
+        app,
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
     )
+
+
+def main() -> None:
+    run(f"{__package__}.api:create_app", Settings())
 
 
 if __name__ == "__main__":

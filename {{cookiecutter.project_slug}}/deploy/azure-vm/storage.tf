@@ -1,0 +1,89 @@
+# Captured predictions (JSON lines, one folder per VM), the drift job's input. Only the VM subnet
+# and Entra ID principals with a data role reach the blobs: no account keys, no SAS, no anonymous access.
+
+resource "azurerm_storage_account" "captures" {
+  # checkov:skip=CKV_AZURE_59: the network rules deny every network but the VM subnet; a private endpoint would also lock out the drift job's runner
+  # checkov:skip=CKV2_AZURE_33: same as CKV_AZURE_59, access goes through the subnet's service endpoint
+  # checkov:skip=CKV2_AZURE_1: Microsoft-managed keys plus infrastructure encryption (double encryption); a customer-managed key adds a Key Vault lifecycle this data does not need
+  # checkov:skip=CKV_AZURE_33: the account has no queues; blob access is logged through the diagnostic setting below
+  # checkov:skip=CKV_AZURE_206: zone-redundant (ZRS) copies; captures are drift-analysis input, not worth a second region's storage
+  name                              = "st${local.compact_name}"
+  resource_group_name               = azurerm_resource_group.main.name
+  location                          = azurerm_resource_group.main.location
+  account_kind                      = "StorageV2"
+  account_tier                      = "Standard"
+  account_replication_type          = "ZRS"
+  min_tls_version                   = "TLS1_2"
+  https_traffic_only_enabled        = true
+  infrastructure_encryption_enabled = true
+  allow_nested_items_to_be_public   = false
+  shared_access_key_enabled         = false
+  local_user_enabled                = false
+  default_to_oauth_authentication   = true
+  public_network_access_enabled     = true
+  tags                              = local.tags
+
+  network_rules {
+    default_action             = "Deny"
+    bypass                     = ["AzureServices", "Logging", "Metrics"]
+    virtual_network_subnet_ids = [azurerm_subnet.vm.id]
+  }
+
+  blob_properties {
+    delete_retention_policy {
+      days = 7
+    }
+
+    container_delete_retention_policy {
+      days = 7
+    }
+  }
+
+  sas_policy {
+    expiration_period = "0.01:00:00"
+  }
+}
+
+resource "azurerm_storage_container" "captures" {
+  # checkov:skip=CKV2_AZURE_21: blob reads, writes and deletes are logged by the diagnostic setting below; Storage Insights needs an account key, and keys are disabled
+  name                  = "captures"
+  storage_account_id    = azurerm_storage_account.captures.id
+  container_access_type = "private"
+}
+
+resource "azurerm_role_assignment" "vm_capture_writer" {
+  scope                = azurerm_storage_container.captures.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_user_assigned_identity.vm.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_storage_management_policy" "captures" {
+  storage_account_id = azurerm_storage_account.captures.id
+
+  rule {
+    name    = "expire-captures"
+    enabled = true
+
+    filters {
+      blob_types   = ["blockBlob"]
+      prefix_match = ["${azurerm_storage_container.captures.name}/"]
+    }
+
+    actions {
+      base_blob {
+        delete_after_days_since_modification_greater_than = var.capture_retention_days
+      }
+    }
+  }
+}
+
+resource "azurerm_monitor_diagnostic_setting" "captures_blob" {
+  name                       = "blob-access"
+  target_resource_id         = "${azurerm_storage_account.captures.id}/blobServices/default"
+  log_analytics_workspace_id = azurerm_log_analytics_workspace.main.id
+
+  enabled_log {
+    category_group = "allLogs"
+  }
+}

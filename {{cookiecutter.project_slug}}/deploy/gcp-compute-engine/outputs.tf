@@ -1,0 +1,29 @@
+output "endpoint_url" {
+  description = "Base URL of the service at the load balancer (POST /predict, GET /ready)."
+  value       = local.endpoint_url
+}
+
+output "capture_uri" {
+  description = "Where the instances' captured predictions land, one folder per instance."
+  value       = "gs://${google_storage_bucket.capture.name}/captures/"
+}
+
+output "registry_url" {
+  description = "Artifact Registry repository that deploy.sh pushes the image to."
+  value       = "${local.registry_host}/${var.project_id}/${google_artifact_registry_repository.service.repository_id}"
+}
+
+output "instance_group" {
+  description = "Regional managed instance group running the service."
+  value       = google_compute_region_instance_group_manager.service.instance_group
+}
+
+output "backend_service" {
+  description = "Backend service of the load balancer; `gcloud compute backend-services get-health` shows the instances."
+  value       = google_compute_backend_service.service.name
+}
+
+output "service_account_email" {
+  description = "Service account of the instances."
+  value       = google_service_account.instance.email
+}

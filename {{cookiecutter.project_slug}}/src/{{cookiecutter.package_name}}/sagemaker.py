@@ -1,0 +1,65 @@
+"""Amazon SageMaker's serving contract for the prediction API.
+
+SageMaker starts the container with the argument `serve`, checks `GET /ping` and sends
+`POST /invocations` to port 8080. `/ping` answers 200 once the model is loaded and 503 before;
+`/invocations` takes the body of `/predict` as `application/json` and answers like it. CSV is
+refused with 415: the instances mix numbers, booleans and categories, which JSON names and types.
+"""
+
+import argparse
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import Field
+
+from . import api
+from .config import Settings
+from .serve import run
+
+CONTENT_TYPE = "application/json"
+
+
+class SageMakerSettings(Settings):
+    """The service's settings with SageMaker's defaults: all interfaces, port 8080."""
+
+    host: str = Field("0.0.0.0", description="Interface the HTTP server binds to.")  # noqa: S104
+    port: int = Field(
+        8080,
+        ge=1,
+        le=65535,
+        validation_alias="SAGEMAKER_BIND_TO_PORT",
+        description="Port SageMaker sends requests to; set by SageMaker in inference pipelines.",
+    )
+
+
+def require_json(content_type: Annotated[str | None, Header()] = None) -> None:
+    """415 unless the request body is JSON; SageMaker passes the caller's ContentType along."""
+    if content_type is not None and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
+        raise HTTPException(
+            415, detail=f"Content-Type must be {CONTENT_TYPE}, not {content_type!r}"
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The prediction API with SageMaker's routes added."""
+    app = api.create_app(settings or SageMakerSettings())
+    app.add_api_route("/ping", api.ready, methods=["GET"], summary="SageMaker health check")
+    app.add_api_route(
+        "/invocations",
+        api.predict,
+        methods=["POST"],
+        dependencies=[Depends(require_json)],
+        summary="SageMaker inference",
+    )
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the model the way SageMaker runs it.")
+    parser.add_argument("command", choices=["serve"], help="what SageMaker asks the container")
+    parser.parse_args()
+    run(f"{__package__}.sagemaker:create_app", SageMakerSettings())
+
+
+if __name__ == "__main__":
+    main()
