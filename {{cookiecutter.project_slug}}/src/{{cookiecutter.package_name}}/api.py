@@ -1,24 +1,55 @@
 """HTTP API of the demand model: liveness, readiness and batch predictions."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
+{% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
+from . import azure_ml
+{% endif -%}
+from .capture import CaptureWriter
 from .config import Settings
 from .features import encode
+from .metrics import instrument, observe_batch, process_exit
 from .model import DemandModel
 from .schemas import PredictRequest, PredictResponse
 
 logger = logging.getLogger(__name__)
-router = APIRouter()
 
 
-def get_model(request: Request) -> DemandModel:
+class OrjsonRequest(Request):
+    """A request whose JSON body orjson parses, twice as fast as the standard library."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+class OrjsonRoute(APIRoute):
+    """A route that hands its endpoint an `OrjsonRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_orjson(request: Request) -> Response:
+            return await handle(OrjsonRequest(request.scope, request.receive))
+
+        return handle_orjson
+
+
+router = APIRouter(route_class=OrjsonRoute)
+
+
+async def get_model(request: Request) -> DemandModel:
+    """The loaded model (a coroutine: FastAPI would run a plain function in its thread pool)."""
     model: DemandModel | None = request.app.state.model
     if model is None:
         raise HTTPException(503, detail=request.app.state.model_error)
@@ -45,13 +76,16 @@ async def ready(model: Annotated[DemandModel, Depends(get_model)]) -> dict[str, 
 
 @router.post("/predict")
 async def predict(
-    body: PredictRequest, model: Annotated[DemandModel, Depends(get_model)]
+    body: PredictRequest, request: Request, model: Annotated[DemandModel, Depends(get_model)]
 ) -> PredictResponse:
     """Expected units sold for each instance of the batch."""
-    features = encode([instance.model_dump() for instance in body.instances])
-    return PredictResponse(
-        predictions=model.predict(features).tolist(), model_version=model.version
-    )
+    instances = body.instances
+    features = encode(instances)
+    predictions = model.predict(features)
+    observe_batch(features, predictions)
+    if capture := request.app.state.capture:
+        capture.submit(instances, predictions, model.version)
+    return PredictResponse(predictions=predictions.tolist(), model_version=model.version)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,9 +101,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as error:  # the service stays live, and reports why it is not ready
             app.state.model_error = f"Model not loaded from {settings.model_dir}: {error}"
             logger.error(app.state.model_error)
+        app.state.capture = None
+        if settings.capture_dir:
+            app.state.capture = CaptureWriter(
+                settings.capture_dir,
+                max_bytes=settings.capture_max_bytes,
+                max_age=settings.capture_max_age,
+                max_files=settings.capture_max_files,
+            ).start()
+{%- if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" %}
+        elif azure_ml.data_collection_enabled():
+            app.state.capture = azure_ml.DataCollectorWriter().start()
+{%- endif %}
         yield
+        if app.state.capture:
+            app.state.capture.close()
+        process_exit()
 
     app = FastAPI(title="{{ cookiecutter.project_name }}", lifespan=lifespan)
+    app.router.route_class = OrjsonRoute  # also for routes added to the app later
     app.include_router(router)
+    instrument(app, drift_report=settings.drift_report)
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app

@@ -23,11 +23,13 @@ CODES = {
 
 def encode(instances: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Turn validated instances (weekday and season by name) into the model's float32 matrix."""
-    rows = [
-        [CODES[name][instance[name]] if name in CODES else instance[name] for name in FEATURES]
-        for instance in instances
+    columns = [
+        [CODES[name][instance[name]] for instance in instances]
+        if name in CODES
+        else [instance[name] for instance in instances]
+        for name in FEATURES
     ]
-    return np.asarray(rows, dtype=np.float32).reshape(len(instances), len(FEATURES))
+    return np.array(columns, dtype=np.float32).T.copy()
 
 
 def to_matrix(columns: Mapping[str, np.ndarray]) -> np.ndarray:

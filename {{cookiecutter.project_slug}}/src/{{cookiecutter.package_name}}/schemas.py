@@ -1,5 +1,7 @@
 """Request and response bodies of the prediction API."""
 
+from typing import Annotated, TypedDict
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from .features import N_STORES, Season, Weekday
@@ -21,12 +23,28 @@ class Instance(BaseModel):
     temperature: float = Field(ge=-50, le=60, allow_inf_nan=False, description="Celsius.")
 
 
+def fields_as_dict(model: type[BaseModel]) -> type:
+    """A TypedDict with the fields and rules of `model`: validating it builds no model object."""
+    typed = TypedDict(
+        model.__name__,
+        {name: Annotated[field.annotation, field] for name, field in model.model_fields.items()},
+    )
+    typed.__doc__ = model.__doc__
+    typed.__pydantic_config__ = model.model_config
+    return typed
+
+
+# A batch's instances are validated against Instance's rules as plain dicts, which the encoder
+# reads directly: a third of the cost of one model object per instance on large batches.
+InstanceDict = fields_as_dict(Instance)
+
+
 class PredictRequest(BaseModel):
     """A batch of store-days."""
 
     model_config = ConfigDict(extra="forbid")
 
-    instances: list[Instance] = Field(min_length=1, max_length=MAX_INSTANCES)
+    instances: list[InstanceDict] = Field(min_length=1, max_length=MAX_INSTANCES)
 
 
 class PredictResponse(BaseModel):

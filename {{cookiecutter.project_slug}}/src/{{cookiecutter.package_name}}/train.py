@@ -3,6 +3,7 @@
 import argparse
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,12 @@ from .features import CATEGORICAL, FEATURES, to_matrix
 from .reference import feature_statistics
 
 ONNX_OPSET = 17
+# The data the deployed model is trained on (the image build runs `train` with these defaults);
+# retraining rewrites it when it promotes a model trained on newer data.
+SPEC = Path(__file__).with_name("training.json")
+
+Source = Callable[[int, int], Dataset]
+"""Loads `n_rows` labelled rows for a data window identified by `seed`."""
 
 
 def build_pipeline(seed: int = 42) -> Pipeline:
@@ -52,11 +59,19 @@ def evaluate(predictions: np.ndarray, holdout: Dataset, baseline: float) -> dict
     }
 
 
-def train(output_dir: Path, n_rows: int = 20_000, seed: int = 42) -> dict[str, Any]:
-    """Fit on synthetic data, export the pipeline as ONNX and write metrics and feature stats."""
-    train_set, holdout = split(generate(n_rows, seed), seed=seed)
-    pipeline = build_pipeline(seed).fit(to_matrix(train_set.columns), train_set.units_sold)
+def train(
+    output_dir: Path, n_rows: int = 20_000, seed: int = 42, source: Source = generate
+) -> dict[str, Any]:
+    """Fit on `n_rows` rows of `source` data and write the artifacts; returns their summary."""
+    train_set, holdout = split(source(n_rows, seed), seed=seed)
+    return fit(train_set, holdout, output_dir, seed, data={"rows": n_rows, "seed": seed})
 
+
+def fit(
+    train_set: Dataset, holdout: Dataset, output_dir: Path, seed: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Fit the pipeline, export it as ONNX and write holdout metrics and feature statistics."""
+    pipeline = build_pipeline(seed).fit(to_matrix(train_set.columns), train_set.units_sold)
     features = to_matrix(holdout.columns)
     onnx_model = to_onnx(pipeline, features[:1], target_opset=ONNX_OPSET).SerializeToString()
     artifacts = Artifacts(output_dir)
@@ -68,6 +83,7 @@ def train(output_dir: Path, n_rows: int = 20_000, seed: int = 42) -> dict[str, A
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_train": len(train_set),
         "n_holdout": len(holdout),
+        "data": data,
         "metrics": evaluate(
             pipeline.predict(features), holdout, baseline=float(train_set.units_sold.mean())
         ),
@@ -79,10 +95,11 @@ def train(output_dir: Path, n_rows: int = 20_000, seed: int = 42) -> dict[str, A
 
 
 def main(argv: list[str] | None = None) -> None:
+    spec = json.loads(SPEC.read_text())
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output-dir", type=Path, default=Path("artifacts"))
-    parser.add_argument("--rows", type=int, default=20_000, help="synthetic rows to generate")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--rows", type=int, default=spec["rows"], help="synthetic rows to generate")
+    parser.add_argument("--seed", type=int, default=spec["seed"], help="data window and model seed")
     args = parser.parse_args(argv)
     summary = train(args.output_dir, n_rows=args.rows, seed=args.seed)
     print(json.dumps(summary, indent=2))

@@ -1,0 +1,337 @@
+"""Prometheus metrics of the service, summed over all worker processes of one server.
+
+prometheus_client keeps each process's values in files under `PROMETHEUS_MULTIPROC_DIR` and adds
+them up at scrape time. It chooses that storage when it is first imported, so this module sets the
+directory up first. The first process of a server to import it prepares the directory: a private
+one under the temporary directory, removed at exit, when the variable is unset, else the configured
+one, emptied. The worker processes it then spawns inherit the variables and share the directory,
+so the server imports this module before it starts them (`serve` calls `multiprocess_directory`).
+"""
+
+import atexit
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .features import CODES, FEATURES
+
+ENVIRONMENT_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+OWNER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR_OWNER"  # pid of the process that prepared it
+
+
+def _multiprocess_directory() -> Path:
+    """The directory shared by the processes of this server, prepared by its main process."""
+    configured = os.environ.get(ENVIRONMENT_VARIABLE)
+    if configured and os.environ.get(OWNER_VARIABLE) == str(os.getppid()):
+        return Path(configured)  # a worker process: the server that started it prepared it
+    if multiprocessing.parent_process() is not None:
+        logging.getLogger(__name__).warning(
+            "Worker process without a prepared %s: /metrics may cover this process only",
+            ENVIRONMENT_VARIABLE,
+        )
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # values of an earlier run of the server
+            stale.unlink(missing_ok=True)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix=f"{__package__}-metrics-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    os.environ[ENVIRONMENT_VARIABLE] = str(directory)
+    os.environ[OWNER_VARIABLE] = str(os.getpid())
+    return directory
+
+
+MULTIPROCESS_DIR = _multiprocess_directory()
+
+from prometheus_client import (  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR, set above)
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Summary,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric  # noqa: E402
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+UNMATCHED_ROUTE = "unmatched"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+NUMERIC = ("price", "temperature")
+DISCRETE = ("store_id", "promotion", "holiday", "weekday", "season")
+
+HTTP_REQUESTS = Counter(
+    "http_requests",
+    "HTTP requests by method, route template and status code.",
+    ["method", "route", "status"],
+)
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request, in seconds.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+HTTP_IN_PROGRESS = Gauge(
+    "http_requests_in_progress",
+    "HTTP requests being answered.",
+    ["method", "route"],
+    multiprocess_mode="livesum",
+)
+PREDICTIONS = Counter("model_predictions", "Instances predicted.")
+PREDICTION_VALUE = Histogram(
+    "model_prediction_value",
+    "Predicted demand, in units.",
+    buckets=(5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000),
+)
+INPUT_VALUE = Summary(
+    "model_input_value", "Numeric input features of predicted instances.", ["feature"]
+)
+INPUT_CATEGORY = Counter(
+    "model_input_category",
+    "Predicted instances by value of each discrete input feature.",
+    ["feature", "value"],
+)
+
+_NUMERIC_COLUMNS = [FEATURES.index(name) for name in NUMERIC]
+_DISCRETE_COLUMNS = [FEATURES.index(name) for name in DISCRETE]
+_INPUT_VALUE = [INPUT_VALUE.labels(name) for name in NUMERIC]
+_CATEGORY_NAMES = {
+    **{name: {code: label for label, code in codes.items()} for name, codes in CODES.items()},
+    "promotion": {0: "false", 1: "true"},
+    "holiday": {0: "false", 1: "true"},
+}
+# Child counter per (feature, code), looked up once: codes are few, the API validates them.
+_CATEGORY: dict[tuple[str, int], Any] = {}
+SMALL_BATCH = 8  # instances
+
+
+def observe_batch(features: np.ndarray, predictions: np.ndarray) -> None:
+    """Record one predicted batch with a few metric updates per batch, not per instance."""
+    PREDICTIONS.inc(len(predictions))
+    if len(predictions) < SMALL_BATCH:  # plain updates cost less than numpy's calls here
+        _observe_rows(features.tolist(), predictions.tolist())
+        return
+    observe_many(PREDICTION_VALUE, predictions)
+    sums = features[:, _NUMERIC_COLUMNS].sum(axis=0, dtype=np.float64).tolist()
+    for summary, total in zip(_INPUT_VALUE, sums, strict=True):
+        summary._count.inc(len(features))
+        summary._sum.inc(total)
+    codes = features[:, _DISCRETE_COLUMNS].astype(np.intp)
+    for index, name in enumerate(DISCRETE):
+        for code, count in enumerate(np.bincount(codes[:, index]).tolist()):
+            if count:
+                _category(name, code).inc(count)
+
+
+def _observe_rows(rows: list[list[float]], predictions: list[float]) -> None:
+    """`observe_batch` for a few instances, one metric update per instance and metric."""
+    for value in predictions:
+        PREDICTION_VALUE.observe(value)
+    for row in rows:
+        for summary, column in zip(_INPUT_VALUE, _NUMERIC_COLUMNS, strict=True):
+            summary.observe(row[column])
+        for name, column in zip(DISCRETE, _DISCRETE_COLUMNS, strict=True):
+            _category(name, int(row[column])).inc()
+
+
+def _category(name: str, code: int) -> Any:
+    if (child := _CATEGORY.get((name, code))) is None:
+        value = _CATEGORY_NAMES.get(name, {}).get(code, str(code))
+        child = _CATEGORY[name, code] = INPUT_CATEGORY.labels(name, value)
+    return child
+
+
+def observe_many(histogram: Histogram, values: np.ndarray) -> None:
+    """`histogram.observe(value)` for every value, with one update per bucket hit."""
+    bounds = np.asarray(histogram._upper_bounds)
+    counts = np.bincount(np.searchsorted(bounds, values, side="left"), minlength=len(bounds))
+    histogram._sum.inc(float(values.sum(dtype=np.float64)))
+    for bucket, count in zip(histogram._buckets, counts.tolist(), strict=True):
+        if count:
+            bucket.inc(count)
+
+
+class MetricsMiddleware:
+    """Counts, times and tracks in-flight HTTP requests per method and route template.
+
+    The router records the route it picked in the request scope; the template of that route is
+    the label, "unmatched" for paths of no route. In-flight requests are tracked from the second
+    request of a path on, when its route is known before the application runs.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._routes: dict[tuple[str, str], str] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"] if scope["method"] in METHODS else "OTHER"
+        key = (method, scope["path"])
+        status = 500  # unless the application starts a response
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        known = self._routes.get(key)
+        in_progress = HTTP_IN_PROGRESS.labels(method, known) if known else None
+        if in_progress:
+            in_progress.inc()
+        start = perf_counter()
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            duration = perf_counter() - start
+            if in_progress:
+                in_progress.dec()
+            route = known or self._learn(key, scope)
+            HTTP_DURATION.labels(method, route).observe(duration)
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+
+    def _learn(self, key: tuple[str, str], scope: Scope) -> str:
+        """The template of the route the router picked, remembered for the path."""
+        template = getattr(scope.get("route"), "path", None)
+        if template is None:
+            return UNMATCHED_ROUTE
+        if len(self._routes) >= 1024:  # paths with parameters are many: keep the cache bounded
+            self._routes.clear()
+        self._routes[key] = template
+        HTTP_IN_PROGRESS.labels(key[0], template)  # exported as 0 from now on
+        return template
+
+
+def model_metrics(info: dict[str, Any]) -> list[Metric]:
+    """model_info, model_trained_timestamp_seconds and model_holdout_metric from metrics.json."""
+    model_info = GaugeMetricFamily(
+        "model_info", "The served model (value 1).", labels=["version", "trained_at"]
+    )
+    model_info.add_metric([info["model_version"], info["trained_at"]], 1)
+    trained = GaugeMetricFamily(
+        "model_trained_timestamp_seconds",
+        "When the served model was trained, in Unix seconds.",
+        value=datetime.fromisoformat(info["trained_at"]).timestamp(),
+    )
+    holdout = GaugeMetricFamily(
+        "model_holdout_metric", "Holdout metrics of the served model.", labels=["metric"]
+    )
+    for name, value in info["metrics"].items():
+        holdout.add_metric([name], value)
+    return [model_info, trained, holdout]
+
+
+class DriftReport:
+    """The gauges of the latest drift report, read again whenever the file changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._version: tuple[int, int] | None = None
+        self._metrics: list[Metric] = []
+
+    def metrics(self) -> list[Metric]:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return []
+        if (version := (stat.st_mtime_ns, stat.st_size)) != self._version:
+            self._version, self._metrics = version, self._read()
+        return self._metrics
+
+    def _read(self) -> list[Metric]:
+        try:
+            report = json.loads(self.path.read_text())
+            scores = GaugeMetricFamily(
+                "model_feature_drift_score",
+                "Population stability index of each feature in the latest drift report.",
+                labels=["feature"],
+            )
+            for name, feature in report["features"].items():
+                if feature["psi"] is not None:
+                    scores.add_metric([name], feature["psi"])
+            detected = GaugeMetricFamily(
+                "model_drift_detected",
+                "1 if the latest drift report found drift, else 0.",
+                value=float(report["drift_detected"]),
+            )
+            timestamp = GaugeMetricFamily(
+                "model_drift_report_timestamp_seconds",
+                "When the latest drift report was written, in Unix seconds.",
+                value=datetime.fromisoformat(report["generated_at"]).timestamp(),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            logger.warning("Ignoring the unreadable drift report %s: %s", self.path, error)
+            return []
+        return [scores, detected, timestamp]
+
+
+class _Gauges:
+    """A collector of gauges computed at scrape time."""
+
+    def __init__(self, metrics: list[Metric]) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._metrics
+
+
+def forget_dead_processes() -> None:
+    """Drop the live gauges of worker processes that exited, even those that crashed."""
+    for path in MULTIPROCESS_DIR.glob("gauge_live*_*.db"):
+        pid = int(path.stem.rpartition("_")[2])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            mark_process_dead(pid, str(MULTIPROCESS_DIR))
+        except PermissionError:  # alive, owned by another user
+            pass
+
+
+def multiprocess_directory() -> Path:
+    """Where this server's processes keep their metrics; see the module docstring."""
+    return MULTIPROCESS_DIR
+
+
+def process_exit() -> None:
+    """Called when a worker process shuts down: its in-progress gauges go with it."""
+    if multiprocessing.parent_process() is not None:
+        mark_process_dead(os.getpid(), str(MULTIPROCESS_DIR))
+
+
+def render(model_info: dict[str, Any] | None, drift: DriftReport) -> bytes:
+    """Every metric of the server in the Prometheus text format."""
+    forget_dead_processes()
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(MULTIPROCESS_DIR))
+    gauges = model_metrics(model_info) if model_info else []
+    registry.register(_Gauges(gauges + drift.metrics()))
+    return generate_latest(registry)
+
+
+def instrument(app: FastAPI, drift_report: Path) -> None:
+    """Measure every request of `app` and serve the metrics at GET /metrics."""
+    app.add_middleware(MetricsMiddleware)
+    drift = DriftReport(drift_report)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        model = request.app.state.model
+        body = render(model.info if model else None, drift)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,141 @@
+"""Retrain on fresh data and promote the new model only if it beats the one being served.
+
+    python -m {{ cookiecutter.package_name }}.retrain [--model-dir artifacts] [--window N]
+
+The challenger is trained on fresh labelled data from `fresh_data`. The champion (the model in
+`--model-dir`) and the challenger are then scored through ONNX Runtime, as served, on the same
+holdout rows of that data. The challenger is promoted when it improves `RETRAIN_METRIC` (mae, rmse
+or r2; default mae) by at least `RETRAIN_MIN_IMPROVEMENT` (relative; default 0.01), or when there
+is no champion. Promotion replaces the artifacts in `--model-dir` and rewrites `training.json`, so
+the next image build trains the promoted model. Either way `decision.json` in `--output-dir`
+(`reports/retrain`) records both scores, `promoted` and the reason.
+
+Exit codes: 0 decision written (read `promoted`), 2 no decision (bad arguments, unloadable
+champion, failed training).
+"""
+
+import argparse
+import json
+import logging
+import math
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .artifacts import Artifacts
+from .config import RetrainSettings
+from .data import Dataset, generate, split
+from .features import to_matrix
+from .model import DemandModel
+from .train import SPEC, Source, evaluate, fit
+
+logger = logging.getLogger(__name__)
+
+LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def fresh_data(n_rows: int, window: int) -> Dataset:
+    """Labelled rows of data window `window`: the seam to connect to your own data.
+
+    Stands in for "the sales of the last weeks" with the synthetic generator, one seed per window.
+    """
+    return generate(n_rows, seed=window)
+
+
+def improvement(metric: str, champion: float, challenger: float) -> float:
+    """Relative improvement of the challenger over the champion; positive is better."""
+    gain = champion - challenger if metric in LOWER_IS_BETTER else challenger - champion
+    if champion == 0:
+        return math.copysign(math.inf, gain) if gain else 0.0
+    return gain / abs(champion)
+
+
+def retrain(
+    model_dir: Path,
+    n_rows: int,
+    window: int,
+    settings: RetrainSettings | None = None,
+    source: Source = fresh_data,
+    spec: Path = SPEC,
+) -> dict[str, Any]:
+    """Train a challenger, compare it with the champion in `model_dir`, promote the better one."""
+    settings = settings or RetrainSettings()
+    metric = settings.metric
+    train_set, holdout = split(source(n_rows, window), seed=window)
+    features, baseline = to_matrix(holdout.columns), float(train_set.units_sold.mean())
+    with tempfile.TemporaryDirectory(prefix="challenger-") as staging:
+        challenger_dir = Path(staging)
+        summary = fit(train_set, holdout, challenger_dir, window, {"rows": n_rows, "seed": window})
+        challenger = evaluate(DemandModel.load(challenger_dir).predict(features), holdout, baseline)
+        champion: dict[str, Any] | None = None
+        if Artifacts(model_dir).model.is_file():
+            served = DemandModel.load(model_dir)
+            champion = evaluate(served.predict(features), holdout, baseline)
+            champion["model_version"] = served.version
+            gain = improvement(metric, champion[metric], challenger[metric])
+            promoted = gain >= settings.min_improvement
+            reason = (
+                f"challenger {metric} {challenger[metric]} vs champion {champion[metric]}: "
+                f"{100 * gain:+.2f} % relative, {'at least' if promoted else 'below'} the "
+                f"required {100 * settings.min_improvement:.2f} %"
+            )
+        else:
+            gain, promoted = None, True
+            reason = f"no champion in {model_dir}"
+        if promoted:
+            _install(challenger_dir, model_dir)
+            spec.write_text(json.dumps(summary["data"], indent=2) + "\n")
+    return {
+        "decided_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "metric": metric,
+        "min_improvement": settings.min_improvement,
+        "improvement": None if gain is None else round(gain, 6),
+        "promoted": promoted,
+        "reason": reason,
+        "data": summary["data"] | {"n_train": len(train_set), "n_holdout": len(holdout)},
+        "champion": champion,
+        "challenger": challenger | {"model_version": summary["model_version"]},
+    }
+
+
+def _install(source_dir: Path, model_dir: Path) -> None:
+    """Replace the artifacts of `model_dir` file by file, the metadata last."""
+    new, old = Artifacts(source_dir), Artifacts(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("model", "reference", "metrics"):
+        source, target = getattr(new, name), getattr(old, name)
+        partial = target.with_name(f".{target.name}.new")
+        shutil.copyfile(source, partial)
+        partial.replace(target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Retrain and promote only a better model.")
+    parser.add_argument("--model-dir", type=Path, default=Path("artifacts"), help="the champion")
+    parser.add_argument("--rows", type=int, help="fresh rows to train on (default: training.json)")
+    parser.add_argument(
+        "--window", type=int, help="data window (synthetic seed); default: training.json's + 1"
+    )
+    parser.add_argument("--training-spec", type=Path, default=SPEC, help="rewritten on promotion")
+    parser.add_argument("--output-dir", type=Path, default=Path("reports/retrain"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        spec = json.loads(args.training_spec.read_text())
+        rows, window = args.rows or spec["rows"], args.window or spec["seed"] + 1
+        decision = retrain(args.model_dir, rows, window, spec=args.training_spec)
+    except Exception as error:  # any failure means "no decision": exit code 2, not a traceback
+        logger.error("No retraining decision: %s", error)
+        return EXIT_ERROR
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / "decision.json").write_text(json.dumps(decision, indent=2) + "\n")
+    print(json.dumps(decision, indent=2))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

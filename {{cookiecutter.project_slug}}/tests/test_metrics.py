@@ -1,0 +1,186 @@
+"""/metrics exports the contract's metrics, summed over processes, cheaply per batch."""
+
+import json
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from {{ cookiecutter.package_name }} import metrics
+from {{ cookiecutter.package_name }}.api import create_app
+from {{ cookiecutter.package_name }}.config import Settings
+
+CONTRACT = {
+    "http_requests",
+    "http_request_duration_seconds",
+    "http_requests_in_progress",
+    "model_predictions",
+    "model_prediction_value",
+    "model_input_value",
+    "model_input_category",
+    "model_info",
+    "model_trained_timestamp_seconds",
+    "model_holdout_metric",
+    "model_feature_drift_score",
+    "model_drift_detected",
+    "model_drift_report_timestamp_seconds",
+}
+
+
+def scrape(client: TestClient) -> dict[str, float]:
+    """Every sample of /metrics as {'name{label="value",...}': value}."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        sample.name + json.dumps(sample.labels, sort_keys=True): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(samples: dict[str, float], name: str, **labels: str) -> float:
+    return samples.get(name + json.dumps(labels, sort_keys=True), 0.0)
+
+
+@pytest.fixture
+def drift_client(model_dir: Path, tmp_path: Path) -> Any:
+    settings = Settings(model_dir=model_dir, drift_report=tmp_path / "drift.json")
+    with TestClient(create_app(settings)) as client:
+        yield client, settings.drift_report
+
+
+def test_only_contract_metrics_are_exported(
+    drift_client: Any, instance: dict[str, Any], tmp_path: Path
+) -> None:
+    client, report = drift_client
+    report.write_text(
+        json.dumps(
+            {
+                "generated_at": "2026-01-02T03:04:05+00:00",
+                "drift_detected": True,
+                "features": {"price": {"psi": 0.31}, "season": {"psi": None}},
+            }
+        )
+    )
+    client.post("/predict", json={"instances": [instance]})
+    families = {f.name for f in text_string_to_metric_families(client.get("/metrics").text)}
+    assert families == CONTRACT
+
+
+def test_requests_are_labelled_by_route_template(
+    client: TestClient, instance: dict[str, Any]
+) -> None:
+    before = scrape(client)
+    client.post("/predict", json={"instances": [instance]})
+    client.post("/predict", json={"instances": []})
+    client.get("/predict")
+    client.get("/no/such/path")
+    after = scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    total = "http_requests_total"
+    assert delta(total, method="POST", route="/predict", status="200") == 1
+    assert delta(total, method="POST", route="/predict", status="422") == 1
+    assert delta(total, method="GET", route="/predict", status="405") == 1
+    assert delta(total, method="GET", route="unmatched", status="404") == 1
+    count = "http_request_duration_seconds_count"
+    assert delta(count, method="POST", route="/predict") == 2
+    assert value(after, "http_requests_in_progress", method="POST", route="/predict") == 0
+
+
+def test_a_batch_is_counted_per_instance(client: TestClient, instance: dict[str, Any]) -> None:
+    batch = [instance, {**instance, "weekday": "monday", "price": 10.0}, instance]
+    before = scrape(client)
+    client.post("/predict", json={"instances": batch})
+    after = scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("model_predictions_total") == 3
+    assert delta("model_prediction_value_count") == 3
+    assert delta("model_input_value_count", feature="price") == 3
+    assert delta("model_input_value_sum", feature="price") == pytest.approx(19.98, abs=1e-3)
+    assert delta("model_input_category_total", feature="weekday", value="saturday") == 2
+    assert delta("model_input_category_total", feature="weekday", value="monday") == 1
+    assert delta("model_input_category_total", feature="promotion", value="true") == 3
+    assert delta("model_input_category_total", feature="store_id", value="3") == 3
+
+
+def test_batched_histogram_update_equals_one_observation_per_value() -> None:
+    histogram = metrics.PREDICTION_VALUE
+    values = np.array([0.0, 5.0, 5.01, 99.9, 100.0, 1000.0, 1e6, 42.0], dtype=np.float32)
+    before = [bucket.get() for bucket in histogram._buckets]
+    metrics.observe_many(histogram, values)
+    added = [bucket.get() - old for bucket, old in zip(histogram._buckets, before, strict=True)]
+    expected = [0] * len(histogram._upper_bounds)
+    for v in values:
+        expected[next(i for i, bound in enumerate(histogram._upper_bounds) if v <= bound)] += 1
+    assert added == expected
+
+
+def test_model_and_drift_gauges(drift_client: Any, model_dir: Path) -> None:
+    client, report = drift_client
+    info = json.loads((model_dir / "metrics.json").read_text())
+    samples = scrape(client)
+    labels = {"version": info["model_version"], "trained_at": info["trained_at"]}
+    assert value(samples, "model_info", **labels) == 1
+    assert value(samples, "model_holdout_metric", metric="r2") == info["metrics"]["r2"]
+    assert samples["model_trained_timestamp_seconds{}"] > 1.7e9
+    assert not any(key.startswith("model_drift_detected") for key in samples)
+
+    report.write_text(
+        json.dumps(
+            {
+                "generated_at": "2026-01-02T03:04:05+00:00",
+                "drift_detected": False,
+                "features": {"price": {"psi": 0.05}, "season": {"psi": None}},
+            }
+        )
+    )
+    samples = scrape(client)
+    assert value(samples, "model_drift_detected") == 0
+    assert value(samples, "model_feature_drift_score", feature="price") == 0.05
+    assert value(samples, "model_drift_report_timestamp_seconds") == 1767323045
+
+    report.write_text(
+        json.dumps(
+            {
+                "generated_at": "2026-01-03T03:04:05+00:00",
+                "drift_detected": True,
+                "features": {"price": {"psi": 0.42}},
+            }
+        )
+    )
+    samples = scrape(client)
+    assert value(samples, "model_drift_detected") == 1
+    assert value(samples, "model_feature_drift_score", feature="price") == 0.42
+
+
+def _worker(predictions: int) -> None:
+    """A worker process of the same server: counts predictions, dies with a request in flight."""
+    from {{ cookiecutter.package_name }} import metrics as worker_metrics
+
+    worker_metrics.PREDICTIONS.inc(predictions)
+    worker_metrics.HTTP_IN_PROGRESS.labels("POST", "/crashed").inc()
+
+
+def test_metrics_are_summed_over_worker_processes(client: TestClient) -> None:
+    before = value(scrape(client), "model_predictions_total")
+    context = multiprocessing.get_context("spawn")  # as uvicorn starts its workers
+    workers = [context.Process(target=_worker, args=(n,)) for n in (5, 7)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    samples = scrape(client)
+    assert value(samples, "model_predictions_total") - before == 12
+    assert value(samples, "http_requests_in_progress", method="POST", route="/crashed") == 0

@@ -1,0 +1,80 @@
+"""Retraining promotes a challenger only when it beats the served model on the same holdout."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }} import retrain as job
+from {{ cookiecutter.package_name }}.artifacts import Artifacts
+from {{ cookiecutter.package_name }}.config import RetrainSettings
+from {{ cookiecutter.package_name }}.train import train
+
+ROWS, WINDOW = 4_000, 7
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    path = tmp_path / "training.json"
+    path.write_text('{"rows": 20000, "seed": 42}\n')
+    return path
+
+
+def test_a_better_challenger_is_promoted(tmp_path: Path, spec: Path) -> None:
+    champion_dir = tmp_path / "artifacts"
+    train(champion_dir, n_rows=300, seed=1)  # little data: a weak champion
+    decision = job.retrain(champion_dir, ROWS, WINDOW, RetrainSettings(), spec=spec)
+    assert decision["promoted"] is True
+    assert decision["challenger"]["mae"] < decision["champion"]["mae"]
+    assert decision["improvement"] >= 0.01
+    served = json.loads(Artifacts(champion_dir).metrics.read_text())
+    assert served["model_version"] == decision["challenger"]["model_version"]
+    assert json.loads(spec.read_text()) == {"rows": ROWS, "seed": WINDOW}
+
+
+def test_an_equal_challenger_is_not_promoted(tmp_path: Path, spec: Path) -> None:
+    champion_dir = tmp_path / "artifacts"
+    train(champion_dir, n_rows=ROWS, seed=WINDOW, source=job.fresh_data)
+    before = Artifacts(champion_dir).metrics.read_text()
+    settings = RetrainSettings(metric="r2", min_improvement=0.01)
+    decision = job.retrain(champion_dir, ROWS, WINDOW, settings, spec=spec)
+    assert decision["promoted"] is False
+    assert decision["champion"]["r2"] == decision["challenger"]["r2"]
+    assert "below" in decision["reason"]
+    assert Artifacts(champion_dir).metrics.read_text() == before
+    assert json.loads(spec.read_text()) == {"rows": 20000, "seed": 42}
+
+
+def test_without_a_champion_the_challenger_is_promoted(tmp_path: Path, spec: Path) -> None:
+    decision = job.retrain(tmp_path / "empty", 2_000, WINDOW, spec=spec)
+    assert decision["promoted"] is True
+    assert decision["champion"] is None
+    assert Artifacts(tmp_path / "empty").model.is_file()
+
+
+@pytest.mark.parametrize(
+    ("metric", "champion", "challenger", "expected"),
+    [("mae", 10.0, 9.0, 0.1), ("rmse", 10.0, 11.0, -0.1), ("r2", 0.8, 0.88, 0.1)],
+)
+def test_improvement_is_relative_and_signed(
+    metric: str, champion: float, challenger: float, expected: float
+) -> None:
+    assert job.improvement(metric, champion, challenger) == pytest.approx(expected)
+
+
+def test_cli_writes_the_decision(tmp_path: Path, spec: Path) -> None:
+    output = tmp_path / "reports"
+    args = ["--model-dir", str(tmp_path / "artifacts"), "--rows", "2000"]
+    args += ["--training-spec", str(spec), "--output-dir", str(output)]
+    assert job.main(args) == job.EXIT_OK
+    decision = json.loads((output / "decision.json").read_text())
+    assert {"promoted", "reason", "metric", "champion", "challenger"} <= set(decision)
+    assert decision["data"]["seed"] == 43  # the window after training.json's
+
+
+def test_cli_fails_clearly_on_a_broken_champion(tmp_path: Path, spec: Path) -> None:
+    Artifacts(tmp_path).model.write_bytes(b"not a model")
+    args = ["--model-dir", str(tmp_path), "--rows", "2000", "--training-spec", str(spec)]
+    assert job.main([*args, "--output-dir", str(tmp_path / "r")]) == job.EXIT_ERROR
+    assert not (tmp_path / "r" / "decision.json").exists()
+    assert json.loads(spec.read_text())["seed"] == 42
