@@ -17,8 +17,21 @@ from tests.template import (
 )
 
 COMBINATIONS = list(combinations())
-JINJA_LEFTOVER = re.compile(rb"\{\{|\}\}|\{%|%\}|cookiecutter\.")
+# An unrendered expression or tag shows its opening `{{` / `{%` (a lone `}}` closes nested dicts).
+JINJA_LEFTOVER = re.compile(rb"\{\{|\{%|%\}|cookiecutter\.")
+# `{{ }}` that the generated files need verbatim: GitHub Actions expressions everywhere, and Go /
+# Grafana templates in the monitoring configs (alert annotations, receivers, legends).
 GITHUB_EXPRESSION = re.compile(rb"\$\{\{[^}]*\}\}")
+GO_TEMPLATE = re.compile(rb"\{\{[^{}]*\}\}")
+
+
+def without_native_templates(name: str, content: bytes) -> bytes:
+    content = GITHUB_EXPRESSION.sub(b"", content)
+    if name.startswith("monitoring/"):
+        content = GO_TEMPLATE.sub(
+            lambda match: b"" if b"cookiecutter" not in match[0] else match[0], content
+        )
+    return content
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +57,9 @@ def test_no_jinja_leftovers_empty_files_or_stray_blank_lines(rendered: dict) -> 
     for key, (_, files, _) in rendered.items():
         for name, (content, _) in files.items():
             assert content.strip(), f"{key}: {name} is empty"
-            assert not JINJA_LEFTOVER.search(GITHUB_EXPRESSION.sub(b"", content)), f"{key}: {name}"
+            assert not JINJA_LEFTOVER.search(without_native_templates(name, content)), (
+                f"{key}: {name}"
+            )
             assert content.endswith(b"\n") and not content.endswith(b"\n\n"), f"{key}: {name}"
             assert b"\n\n\n\n" not in content, f"{key}: {name} has 3 blank lines in a row"
             assert not re.search(rb"[ \t]\n", content), f"{key}: {name} has trailing spaces"
