@@ -3,13 +3,13 @@
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 
 {% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
 from . import azure_ml
@@ -24,28 +24,35 @@ from .schemas import PredictRequest, PredictResponse
 logger = logging.getLogger(__name__)
 
 
-class OrjsonRequest(Request):
-    """A request whose JSON body orjson parses, twice as fast as the standard library."""
+class PredictRoute(APIRoute):
+    """POST /predict, with a fast path for the requests that need none of FastAPI's work.
 
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
-        return self._json
-
-
-class OrjsonRoute(APIRoute):
-    """A route that hands its endpoint an `OrjsonRequest`."""
+    A JSON batch that is valid is validated straight from its bytes and handed to `predict`
+    without FastAPI's per-request machinery (dependencies, response re-validation): half the
+    time of a single-instance request. Anything else (invalid input, no model, another content
+    type) takes FastAPI's path, so it is answered exactly as before.
+    """
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handle = super().get_route_handler()
 
-        async def handle_orjson(request: Request) -> Response:
-            return await handle(OrjsonRequest(request.scope, request.receive))
+        async def handle_fast(request: Request) -> Response:
+            model = request.app.state.model
+            content_type = request.headers.get("content-type", "").partition(";")[0].strip()
+            if model is not None and content_type == "application/json":
+                try:
+                    body = PredictRequest.model_validate_json(await request.body())
+                except ValidationError:
+                    pass
+                else:
+                    response = await predict(body, request, model)
+                    return Response(response.model_dump_json(), media_type="application/json")
+            return await handle(request)  # the body read above is kept for it
 
-        return handle_orjson
+        return handle_fast
 
 
-router = APIRouter(route_class=OrjsonRoute)
+router = APIRouter()
 
 
 async def get_model(request: Request) -> DemandModel:
@@ -74,7 +81,6 @@ async def ready(model: Annotated[DemandModel, Depends(get_model)]) -> dict[str, 
     return {"status": "ready", "model_version": model.version}
 
 
-@router.post("/predict")
 async def predict(
     body: PredictRequest, request: Request, model: Annotated[DemandModel, Depends(get_model)]
 ) -> PredictResponse:
@@ -86,6 +92,9 @@ async def predict(
     if capture := request.app.state.capture:
         capture.submit(instances, predictions, model.version)
     return PredictResponse(predictions=predictions.tolist(), model_version=model.version)
+
+
+router.add_api_route("/predict", predict, methods=["POST"], route_class_override=PredictRoute)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -119,7 +128,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         process_exit()
 
     app = FastAPI(title="{{ cookiecutter.project_name }}", lifespan=lifespan)
-    app.router.route_class = OrjsonRoute  # also for routes added to the app later
     app.include_router(router)
     instrument(app, drift_report=settings.drift_report)
     app.add_exception_handler(RequestValidationError, invalid_request)

@@ -1,8 +1,15 @@
 """Request and response bodies of the prediction API."""
 
+{% if cookiecutter.python_version == "3.11" -%}
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict from Python 3.12 on
+{%- else -%}
 from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
+{%- endif %}
 
 from .features import N_STORES, Season, Weekday
 
