@@ -1,20 +1,12 @@
 """Prometheus metrics of the service, summed over all worker processes of one server.
 
-prometheus_client keeps each process's values in files under `PROMETHEUS_MULTIPROC_DIR` and adds
-them up at scrape time. It chooses that storage when it is first imported, so this module sets the
-directory up first. The first process of a server to import it prepares the directory: a private
-one under the temporary directory, removed at exit, when the variable is unset, else the configured
-one, emptied. The worker processes it then spawns inherit the variables and share the directory,
-so the server imports this module before it starts them (`serve` calls `multiprocess_directory`).
+The values live in the directory that `multiprocess` prepares before prometheus_client is imported.
 """
 
-import atexit
 import json
 import logging
 import multiprocessing
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -26,37 +18,10 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .features import CODES, FEATURES
+from .multiprocess import MULTIPROCESS_DIR  # sets PROMETHEUS_MULTIPROC_DIR: import it first
 
-ENVIRONMENT_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-OWNER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR_OWNER"  # pid of the process that prepared it
-
-
-def _multiprocess_directory() -> Path:
-    """The directory shared by the processes of this server, prepared by its main process."""
-    configured = os.environ.get(ENVIRONMENT_VARIABLE)
-    if configured and os.environ.get(OWNER_VARIABLE) == str(os.getppid()):
-        return Path(configured)  # a worker process: the server that started it prepared it
-    if multiprocessing.parent_process() is not None:
-        logging.getLogger(__name__).warning(
-            "Worker process without a prepared %s: /metrics may cover this process only",
-            ENVIRONMENT_VARIABLE,
-        )
-    if configured:
-        directory = Path(configured)
-        directory.mkdir(parents=True, exist_ok=True)
-        for stale in directory.glob("*.db"):  # values of an earlier run of the server
-            stale.unlink(missing_ok=True)
-    else:
-        directory = Path(tempfile.mkdtemp(prefix=f"{__package__}-metrics-"))
-        atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    os.environ[ENVIRONMENT_VARIABLE] = str(directory)
-    os.environ[OWNER_VARIABLE] = str(os.getpid())
-    return directory
-
-
-MULTIPROCESS_DIR = _multiprocess_directory()
-
-from prometheus_client import (  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR, set above)
+# isort: split
+from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
@@ -65,8 +30,8 @@ from prometheus_client import (  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR, 
     Summary,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric  # noqa: E402
-from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead  # noqa: E402
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 logger = logging.getLogger(__name__)
 
@@ -302,11 +267,6 @@ def forget_dead_processes() -> None:
             mark_process_dead(pid, str(MULTIPROCESS_DIR))
         except PermissionError:  # alive, owned by another user
             pass
-
-
-def multiprocess_directory() -> Path:
-    """Where this server's processes keep their metrics; see the module docstring."""
-    return MULTIPROCESS_DIR
 
 
 def process_exit() -> None:

@@ -2,13 +2,13 @@
 
 import uvicorn
 
+from . import multiprocess
 from .config import Settings
-from .metrics import multiprocess_directory
 
 
 def run(app: str, settings: Settings) -> None:
     """Serve the application built by the factory `app` ("module:function")."""
-    multiprocess_directory()  # one metrics directory shared by all worker processes
+    multiprocess.prepare()  # the metrics directory its worker processes share
     uvicorn.run(
         app,
         factory=True,
