@@ -1,0 +1,179 @@
+"""Start a server, time its cold start, weigh its idle memory and load it with wrk."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from report import Load, parse_wrk
+
+START_TIMEOUT_S = 180.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post_json(url: str, body: bytes, timeout: float = 10.0) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process descending from it."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def rss_mib(pids: Sequence[int]) -> float:
+    """Resident memory of the processes, summed (shared pages count once per process)."""
+    total_kib = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
+@dataclass
+class Server:
+    """A server process group serving `predict_path` on `port`, started from `command`."""
+
+    name: str
+    command: list[str]
+    port: int
+    predict_path: str
+    bodies: Mapping[str, bytes]  # "single" and "batch" request bodies
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    log: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.predict_path}"
+
+    def start(self) -> float:
+        """Start the server; seconds from process start to the first good prediction."""
+        log = self.log.open("wb") if self.log else subprocess.DEVNULL
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        while time.perf_counter() - started < START_TIMEOUT_S:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {self.log}")
+            try:
+                status, _ = post_json(self.url, self.bodies["single"], timeout=2)
+            except (OSError, ValueError):
+                status = 0
+            if status == 200:
+                return time.perf_counter() - started
+            time.sleep(0.02)
+        raise TimeoutError(f"{self.name} did not answer {self.url} in {START_TIMEOUT_S} s")
+
+    def predictions(self, shape: str) -> Any:
+        status, body = post_json(self.url, self.bodies[shape])
+        if status != 200:
+            raise RuntimeError(f"{self.name} answered {status}: {body}")
+        return body
+
+    def idle_rss(self) -> tuple[float, int]:
+        """Resident memory of the whole process tree after a quiet second, and its size."""
+        assert self.process
+        time.sleep(1.0)
+        pids = process_tree(self.process.pid)
+        return rss_mib(pids), len(pids)
+
+    def stop(self) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):  # workers that outlived their parent
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wrk_script(directory: Path, name: str, body: bytes | None) -> Path:
+    """A wrk Lua script sending `body` as a JSON POST (a plain GET without a body)."""
+    script = directory / f"{name}.lua"
+    lines = []
+    if body is not None:
+        payload = directory / f"{name}.json"
+        payload.write_bytes(body)
+        lines = [
+            'wrk.method = "POST"',
+            'wrk.headers["Content-Type"] = "application/json"',
+            f'local file = io.open("{payload}", "rb")',
+            'wrk.body = file:read("*a")',
+            "file:close()",
+        ]
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def run_wrk(url: str, script: Path, connections: int, duration_s: float) -> Load:
+    """One bounded wrk run: one thread, `connections` keep-alive connections."""
+    completed = subprocess.run(
+        [
+            "wrk",
+            "--threads=1",
+            f"--connections={connections}",
+            f"--duration={max(1, round(duration_s))}s",
+            "--timeout=10s",
+            "--latency",
+            f"--script={script}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration_s + 60,
+    )
+    return parse_wrk(completed.stdout)

@@ -1,0 +1,114 @@
+"""Smoke tests of the benchmark's own code (benchmarks/): parsing, goals and report, no timing."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import report
+import run
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:8000/predict
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    14.10ms    3.27ms  48.60ms   82.34%
+    Req/Sec     2.29k   210.55     2.61k    77.00%
+  Latency Distribution
+     50%   13.25ms
+     75%   15.01ms
+     90%   17.60ms
+     99%    1.02s
+  22803 requests in 10.00s, 4.14MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 5
+Requests/sec:   2280.30
+Transfer/sec:    423.11KB
+"""
+
+
+def test_wrk_output_is_parsed() -> None:
+    load = report.parse_wrk(WRK_OUTPUT)
+    assert load == report.Load(
+        requests_per_second=2280.30, p50_ms=13.25, p99_ms=1020.0, requests=22803, failed=8
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"), [("850.00us", 0.85), ("1.50ms", 1.5), ("2.00s", 2000.0), ("1.00m", 60000.0)]
+)
+def test_wrk_durations_are_milliseconds(text: str, ms: float) -> None:
+    assert report.parse_duration_ms(text) == pytest.approx(ms)
+
+
+def test_unexpected_wrk_output_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unexpected wrk output"):
+        report.parse_wrk("wrk: connection refused")
+
+
+def _load(rps: float, p50: float, p99: float) -> dict[str, float]:
+    return {"requests_per_second": rps, "p50_ms": p50, "p99_ms": p99, "requests": 1, "failed": 0}
+
+
+RESULTS = {
+    "machine": {"cores": 2},
+    "settings": {"workers": 2},
+    "compute_floor": {"onnx_single_ms": 0.01, "onnx_batch_ms": 2.0},
+    "serving": {
+        "generated": {
+            "single": _load(3000, 10, 20),
+            "batch": _load(200, 5.0, 8),
+            "http_floor": _load(5000, 6, 12),
+            "cold_start_s": 1.5,
+            "idle_rss_mib": 100,
+        },
+        "bentoml": {"single": _load(1000, 30, 40), "idle_rss_mib": 400, "cold_start_s": 9},
+        "mlserver": {"single": _load(2500, 12, 19), "idle_rss_mib": 600, "cold_start_s": 15},
+    },
+    "template": {"cookiecutter_s": {"on-prem + compose": 0.8, "paas + aws": 1.2}},
+}
+
+
+def test_goals_pass_and_fail_on_the_measured_ratios() -> None:
+    verdicts = {goal.name: goal.passed for goal in report.goals(RESULTS)}
+    assert verdicts == {
+        "single req/s vs BentoML": True,  # 3.0x >= 2x
+        "single p99 vs BentoML": True,
+        "single req/s vs MLServer": False,  # 1.2x < 1.5x
+        "single p99 vs MLServer": False,  # 20 ms > 19 ms
+        "single req/s vs HTTP floor": True,  # 0.6
+        "batch p50 vs compute floor": False,  # 2.5x
+        "cold start": True,
+        "idle RSS vs lightest peer": True,
+        "cookiecutter --no-input (slowest variant, median)": False,  # 1.2 s
+        "time to first prediction (slowest variant)": None,  # not measured
+    }
+
+
+def test_report_has_every_table() -> None:
+    text = report.markdown(RESULTS)
+    assert "| Generated service | 1 instance, 32 conn. | 3,000.0 | 10.00 | 20.00 | 1.00x" in text
+    assert "| BentoML | 1 instance, 32 conn. | 1,000.0 | 30.00 | 40.00 | 3.00x | 2.00x |" in text
+    assert "| single req/s vs MLServer | >= 1.5x | 1.20x | FAIL |" in text
+    assert "| time to first prediction (slowest variant) | < 60 s | not measured | n/a |" in text
+
+
+def test_arguments() -> None:
+    args = run.parse_args(["--only", "serving, template", "--duration", "3"])
+    assert args.only == ["serving", "template"]
+    assert args.duration == 3.0
+    assert args.repeats == 3
+    assert args.connections == 32
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "everything"])
+
+
+def test_repeated_runs_are_reported_as_medians() -> None:
+    runs = [
+        report.Load(100, 1.0, 9.0, 10, 0),
+        report.Load(300, 3.0, 5.0, 30, 1),
+        report.Load(200, 2.0, 7.0, 20, 0),
+    ]
+    assert report.combine(runs) == report.Load(200, 2.0, 7.0, 60, 1)
