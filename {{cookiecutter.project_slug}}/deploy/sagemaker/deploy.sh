@@ -10,6 +10,7 @@
 #                     sources (OIDC role in CI, AWS_PROFILE or SSO locally)
 #   TF_STATE_BUCKET   optional: S3 bucket of the Terraform state (local state when unset)
 #   TF_VAR_<name>     optional: any other variable of variables.tf, e.g. TF_VAR_alert_email
+#                     (TF_VAR_instance_count is set from the live endpoint)
 #
 # Needs terraform, the aws CLI and docker.
 set -euo pipefail
@@ -62,6 +63,16 @@ else
   docker pull "$image"
   docker tag "$image" "$repository:$tag"
   docker push "$repository:$tag"
+fi
+
+# A new endpoint configuration starts with the variant's current desired count (endpoint.tf
+# explains why), so that a deploy during a traffic peak does not scale the endpoint in.
+endpoint=$(terraform output -raw endpoint_name 2>/dev/null || true)
+if [[ -n $endpoint ]] && desired=$(aws sagemaker describe-endpoint --endpoint-name "$endpoint" \
+  --query "ProductionVariants[?VariantName=='AllTraffic'].DesiredInstanceCount | [0]" \
+  --output text 2>/dev/null) && [[ $desired =~ ^[1-9][0-9]*$ ]]; then
+  echo "$endpoint runs $desired instance(s): the new configuration starts with as many"
+  export TF_VAR_instance_count=$desired
 fi
 
 terraform plan -input=false -out=tfplan \

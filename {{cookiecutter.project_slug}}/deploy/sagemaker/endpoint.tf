@@ -1,6 +1,12 @@
 # The model (the serving image), its endpoint configuration with data capture, and the endpoint.
 # A new image creates a new model and configuration; SageMaker then shifts the traffic blue/green
 # and rolls back by itself if the 5xx alarm fires while it bakes.
+#
+# The variant is an Application Auto Scaling target, and UpdateEndpoint starts the new fleet with
+# the new configuration's initial_instance_count (the provider cannot pass
+# RetainAllVariantProperties). So a new configuration starts with the variant's current desired
+# count (var.instance_count, which deploy.sh reads from the live endpoint), never below
+# min_instances: a deploy at peak load keeps its capacity.
 
 resource "aws_cloudwatch_log_group" "endpoint" {
   name              = "/aws/sagemaker/Endpoints/${local.endpoint_name}"
@@ -10,8 +16,9 @@ resource "aws_cloudwatch_log_group" "endpoint" {
 
 locals {
   # A model cannot change in place: every new image or setting gets a new, uniquely named model.
-  container_environment = { LOG_LEVEL = "info" }
-  model_name            = "${local.name}-${substr(sha256(jsonencode([var.image, local.container_environment])), 0, 12)}"
+  container_environment  = { LOG_LEVEL = "info" }
+  model_name             = "${local.name}-${substr(sha256(jsonencode([var.image, local.container_environment])), 0, 12)}"
+  initial_instance_count = var.instance_count == null ? var.min_instances : min(max(var.instance_count, var.min_instances), var.max_instances)
 }
 
 resource "aws_sagemaker_model" "service" {
@@ -45,7 +52,7 @@ resource "aws_sagemaker_endpoint_configuration" "service" {
     variant_name           = local.variant
     model_name             = aws_sagemaker_model.service.name
     instance_type          = var.instance_type
-    initial_instance_count = var.min_instances
+    initial_instance_count = local.initial_instance_count
   }
 
   data_capture_config {
@@ -70,6 +77,10 @@ resource "aws_sagemaker_endpoint_configuration" "service" {
 
   lifecycle {
     create_before_destroy = true
+    # The count alone (the autoscaler moved) is no reason for a new configuration and a blue/green
+    # deployment; a configuration that is replaced anyway (new model or instance type) still gets
+    # the current count.
+    ignore_changes = [production_variants[0].initial_instance_count]
   }
 }
 
@@ -97,6 +108,14 @@ resource "aws_sagemaker_endpoint" "service" {
   depends_on = [aws_cloudwatch_log_group.endpoint]
 }
 
+# UpdateEndpoint refuses to change the instance type of a variant that is a scalable target: it
+# must be deregistered first and registered again after the update. A new instance type replaces
+# the target (and with it the policy), and Terraform destroys the old target before it updates
+# the endpoint it depends on, and creates the new one after.
+resource "terraform_data" "variant_instance_type" {
+  input = var.instance_type
+}
+
 # Scale the variant on its invocations per instance; scaling in waits longer than scaling out.
 resource "aws_appautoscaling_target" "variant" {
   service_namespace  = "sagemaker"
@@ -104,6 +123,10 @@ resource "aws_appautoscaling_target" "variant" {
   scalable_dimension = "sagemaker:variant:DesiredInstanceCount"
   min_capacity       = var.min_instances
   max_capacity       = var.max_instances
+
+  lifecycle {
+    replace_triggered_by = [terraform_data.variant_instance_type]
+  }
 }
 
 resource "aws_appautoscaling_policy" "invocations" {
@@ -121,5 +144,10 @@ resource "aws_appautoscaling_policy" "invocations" {
     predefined_metric_specification {
       predefined_metric_type = "SageMakerVariantInvocationsPerInstance"
     }
+  }
+
+  # Deregistering a scalable target deletes its policies: recreate this one with the target.
+  lifecycle {
+    replace_triggered_by = [aws_appautoscaling_target.variant]
   }
 }

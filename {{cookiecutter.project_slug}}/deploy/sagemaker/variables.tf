@@ -73,6 +73,17 @@ variable "max_instances" {
   }
 }
 
+variable "instance_count" {
+  description = "Instances a new endpoint configuration starts with, kept within min_instances..max_instances; deploy.sh passes the variant's current desired count so that a deploy keeps the capacity the autoscaler reached. null: min_instances."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.instance_count == null || try(var.instance_count >= 1 && floor(var.instance_count) == var.instance_count, false)
+    error_message = "instance_count must be null or a whole number of at least 1."
+  }
+}
+
 variable "invocations_per_instance" {
   description = "Target of the autoscaler: invocations per instance per minute (measure yours with a load test)."
   type        = number
