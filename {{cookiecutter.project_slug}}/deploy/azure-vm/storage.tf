@@ -1,5 +1,7 @@
 # Captured predictions (JSON lines, one folder per VM), the drift job's input. Only the VM subnet
 # and Entra ID principals with a data role reach the blobs: no account keys, no SAS, no anonymous access.
+# Terraform manages all of it through Azure Resource Manager (versions.tf turns the provider's
+# storage data-plane calls off), so plans and applies work from runners outside the subnet.
 
 resource "azurerm_storage_account" "captures" {
   # checkov:skip=CKV_AZURE_59: the network rules deny every network but the VM subnet; a private endpoint would also lock out the drift job's runner

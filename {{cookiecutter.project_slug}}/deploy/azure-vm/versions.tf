@@ -29,5 +29,13 @@ provider "azurerm" {
     resource_group {
       prevent_deletion_if_contains_resources = false
     }
+
+    # The capture account admits the VM subnet only, so the runner's calls to its blob, queue and
+    # file endpoints get 403. Everything storage.tf manages (the account, its blob properties, the
+    # container, the lifecycle policy) goes through Azure Resource Manager; this stops the provider
+    # from reading data-plane properties (queue_properties, static_website) it does not need.
+    storage {
+      data_plane_available = false
+    }
   }
 }
