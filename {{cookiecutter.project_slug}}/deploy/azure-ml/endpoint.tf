@@ -14,10 +14,17 @@ locals {
   ])
 }
 
-resource "azapi_resource" "environment" {
-  type      = "Microsoft.MachineLearningServices/workspaces/environments@${local.api_version}"
-  name      = var.name
-  parent_id = azurerm_machine_learning_workspace.main.id
+# Azure ML environments and their versions cannot be deleted, only archived, and a version cannot
+# change once registered. As azapi_resource, every new image would make Terraform delete the
+# previous version, and `terraform destroy` would fail on them. So the module registers them with
+# plain PUT requests (azapi_resource_action, which does nothing on destroy): one version per image
+# and settings, named after their digest, so a repeated deploy sends the same body again. Old
+# versions stay listed (archive them with `az ml environment archive`); deleting the workspace
+# removes them all.
+resource "azapi_resource_action" "environment" {
+  type        = "Microsoft.MachineLearningServices/workspaces/environments@${local.api_version}"
+  resource_id = "${azurerm_machine_learning_workspace.main.id}/environments/${var.name}"
+  method      = "PUT"
   body = {
     properties = {
       description = "Serving image of ${var.name}."
@@ -25,30 +32,46 @@ resource "azapi_resource" "environment" {
   }
 }
 
-# One environment version per image; a new image replaces it after the deployment moved on.
-resource "azapi_resource" "environment_version" {
-  type      = "Microsoft.MachineLearningServices/workspaces/environments/versions@${local.api_version}"
-  name      = substr(sha1(var.image), 0, 12)
-  parent_id = azapi_resource.environment.id
-  body = {
-    properties = {
-      image  = var.image
-      osType = "Linux"
-      inferenceConfig = {
-        livenessRoute  = { path = "/health", port = local.port }
-        readinessRoute = { path = "/ready", port = local.port }
-        scoringRoute   = { path = "/predict", port = local.port }
-      }
+locals {
+  environment_version = {
+    image  = var.image
+    osType = "Linux"
+    inferenceConfig = {
+      livenessRoute  = { path = "/health", port = local.port }
+      readinessRoute = { path = "/ready", port = local.port }
+      scoringRoute   = { path = "/predict", port = local.port }
     }
   }
+}
+
+resource "azapi_resource_action" "environment_version" {
+  type        = "Microsoft.MachineLearningServices/workspaces/environments/versions@${local.api_version}"
+  resource_id = "${azapi_resource_action.environment.resource_id}/versions/${substr(sha1(jsonencode(local.environment_version)), 0, 12)}"
+  method      = "PUT"
+  body        = { properties = local.environment_version }
 
   lifecycle {
-    create_before_destroy = true
-
     precondition {
       condition     = startswith(var.image, "${azurerm_container_registry.main.login_server}/")
       error_message = "image must be in the workspace's registry (output registry_login_server); deploy.sh copies it there."
     }
+  }
+}
+
+# Earlier versions of this module managed both as azapi_resource: forget them without deleting.
+removed {
+  from = azapi_resource.environment_version
+
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = azapi_resource.environment
+
+  lifecycle {
+    destroy = false
   }
 }
 
@@ -91,7 +114,7 @@ resource "azapi_resource" "deployment" {
     properties = {
       endpointComputeType       = "Managed"
       instanceType              = var.instance_type
-      environmentId             = azapi_resource.environment_version.id
+      environmentId             = azapi_resource_action.environment_version.resource_id
       appInsightsEnabled        = true
       egressPublicNetworkAccess = "Enabled"
       environmentVariables = {
