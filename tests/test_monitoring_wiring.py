@@ -1,0 +1,158 @@
+"""The jobs that deploy files and CI pipelines start accept the arguments they are given.
+
+Every `python -m <package>.<module> ...` of a generated project (Compose services, Kubernetes
+containers, CI scripts, the Makefile, the Dockerfile) is parsed by that module's own argparse
+parser, in the project's environment, and stopped right after parsing: nothing runs.
+"""
+
+import itertools
+import json
+import re
+import shlex
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.template import HOSTING_VARIANTS, render_cookiecutter, variant_id
+
+VARIANTS = [
+    {**hosting, "ci_provider": ci} for hosting in HOSTING_VARIANTS for ci in ("github", "gitlab")
+]
+PACKAGE = "demand_forecast"
+SKIPPED_SUFFIXES = (".py", ".md", ".json", ".lock", ".gitignore")
+PYTHON_M = re.compile(r"\bpython3?\s+-m\s+([\w.]+)([^\n]*)")
+SHELL_OPERATOR = set("();<>|&")
+
+# Runs each module as `python -m` does, with argparse stopping right after a successful parse.
+DRIVER = """
+import argparse, contextlib, io, json, runpy, sys
+
+class Parsed(Exception):
+    pass
+
+parse_args = argparse.ArgumentParser.parse_args
+
+def parse_only(self, args=None, namespace=None):
+    parse_args(self, args, namespace)
+    raise Parsed
+
+argparse.ArgumentParser.parse_args = parse_only
+results = []
+for module, args in json.load(sys.stdin):
+    sys.argv = [module, *args]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        try:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+            code = "finished without parsing its arguments"
+        except Parsed:
+            code = 0
+        except SystemExit as exit:
+            code = exit.code
+    results.append([code, stderr.getvalue()])
+json.dump(results, sys.stdout)
+"""
+
+Command = tuple[str, str, list[str]]  # file, module, arguments
+
+
+def shell_commands(source: str, text: str) -> Iterator[Command]:
+    """`python -m` commands of shell text (scripts, recipes, run steps), up to an operator."""
+    text = text.replace("$(PACKAGE)", PACKAGE)
+    text = re.sub(r"\$\((\w+)\)", r"\1", text)  # other Make variables: a plain word
+    text = re.sub(r"\\\n\s*", " ", text)
+    for match in PYTHON_M.finditer(text):
+        lexer = shlex.shlex(match[2], posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        args = itertools.takewhile(lambda token: not set(token) <= SHELL_OPERATOR, lexer)
+        yield source, match[1], list(args)
+
+
+def yaml_commands(source: str, node: Any) -> Iterator[Command]:
+    """`python -m` commands of a YAML document: argument lists (Compose `command`, Kubernetes
+    `command` plus `args`) and shell strings (CI scripts)."""
+    if isinstance(node, dict):
+        command = node.get("command")
+        if isinstance(command, list) and command[:2] in (["python", "-m"], ["python3", "-m"]):
+            yield source, command[2], [*command[3:], *node.get("args", [])]
+        for key, value in node.items():
+            if not (key == "command" and isinstance(value, list)):
+                yield from yaml_commands(source, value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from yaml_commands(source, item)
+    elif isinstance(node, str):
+        yield from shell_commands(source, node)
+
+
+def commands(project: Path) -> list[Command]:
+    found: list[Command] = []
+    for path in sorted(project.rglob("*")):
+        name = path.relative_to(project).as_posix()
+        skipped = {".git", ".venv"} & set(path.relative_to(project).parts)
+        if skipped or not path.is_file() or name.endswith(SKIPPED_SUFFIXES):
+            continue
+        text = path.read_text()
+        if path.suffix in (".yml", ".yaml"):
+            for document in yaml.safe_load_all(text):
+                found += yaml_commands(name, document)
+        else:
+            found += shell_commands(name, text)
+    return [command for command in found if command[1].startswith(f"{PACKAGE}.")]
+
+
+def test_commands_are_found_in_every_kind_of_file() -> None:
+    compose = {"services": {"job": {"command": ["python", "-m", "pkg.job", "--a=1"]}}}
+    pod = {"containers": [{"command": ["python", "-m", "pkg.job"], "args": ["--b", "2"]}]}
+    script = {"script": ["make x", 'uv run python -m pkg.job --c "$DIR" \\\n  --d 4 | tee log']}
+    assert list(yaml_commands("f", compose)) == [("f", "pkg.job", ["--a=1"])]
+    assert list(yaml_commands("f", pod)) == [("f", "pkg.job", ["--b", "2"])]
+    assert list(yaml_commands("f", script)) == [("f", "pkg.job", ["--c", "$DIR", "--d", "4"])]
+    recipe = "x:\n\tuv run python -m $(PACKAGE).job --e $(DIR) # comment\n"
+    assert list(shell_commands("M", recipe)) == [("M", f"{PACKAGE}.job", ["--e", "DIR"])]
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
+def test_every_job_command_parses_with_its_module(
+    template: Path,
+    tmp_path: Path,
+    environments: Callable[[Path, str], Path],
+    answers: dict[str, str],
+) -> None:
+    project = render_cookiecutter(template, tmp_path, answers)
+    found = commands(project)
+    modules = {module for _, module, _ in found}
+    assert {f"{PACKAGE}.drift", f"{PACKAGE}.retrain", f"{PACKAGE}.train"} <= modules
+    if answers.get("onprem_runtime") == "compose":
+        assert ("deploy/compose/compose.yaml", f"{PACKAGE}.drift") in {c[:2] for c in found}
+    sources = project / "src" / PACKAGE
+    parsed = []
+    for source, module, args in found:
+        code = (sources / f"{module.removeprefix(PACKAGE + '.')}.py").read_text()
+        if "ArgumentParser" in code:
+            parsed.append((source, module, args))
+        else:  # a module without a parser (the server) must get no arguments
+            assert not args, f"{source}: {module} takes no arguments, given {args}"
+    python = environments(project, "3.12") / "bin" / "python"
+    result = subprocess.run(
+        [str(python), "-c", DRIVER],
+        cwd=project,
+        env={"PYTHONPATH": str(project / "src"), "PATH": f"{python.parent}:/usr/bin:/bin"},
+        input=json.dumps([[module, args] for _, module, args in parsed]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    failures = [
+        f"{source}: python -m {module} {shlex.join(args)} -> exit {code}\n{stderr}"
+        for (source, module, args), (code, stderr) in zip(
+            parsed, json.loads(result.stdout), strict=True
+        )
+        if code != 0
+    ]
+    assert not failures, "\n".join(failures)
