@@ -156,3 +156,25 @@ def test_every_job_command_parses_with_its_module(
         if code != 0
     ]
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
+    template: Path, tmp_path: Path, ci: str
+) -> None:
+    answers = {"hosting_model": "on-prem", "onprem_runtime": "kubernetes", "ci_provider": ci}
+    project = render_cookiecutter(template, tmp_path, answers)
+    deployment = yaml.safe_load((project / "deploy/kubernetes/base/deployment.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {variable["name"]: variable.get("value") for variable in container["env"]}
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    capture_dir = env.get("CAPTURE_DIR")
+    assert capture_dir, "capture is off in the pods"
+    assert capture_dir in mounts, f"{capture_dir} is on the read-only root filesystem"
+    assert "emptyDir" in volumes[mounts[capture_dir]]
+    workflow = ".github/workflows/retrain.yml" if ci == "github" else ".gitlab/ci/retrain.yml"
+    script = (project / workflow).read_text()
+    assert "sh -c 'tar -C \"${CAPTURE_DIR:?" in script, "the pods' CAPTURE_DIR is not collected"
+    assert "set -o pipefail" in script, "a failed kubectl exec would go unnoticed"
