@@ -34,8 +34,8 @@ variable "image" {
   type        = string
 
   validation {
-    condition     = can(regex("^[^\\s:@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$", var.image))
-    error_message = "image must be a full image reference with a tag or a sha256 digest."
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.image))
+    error_message = "image must be a full image reference (registry[:port]/path) with a tag or a sha256 digest, e.g. europe-west1-docker.pkg.dev/my-project/name/service:1.0.0."
   }
 }
 
@@ -66,9 +66,14 @@ variable "allowed_source_ranges" {
 }
 
 variable "machine_type" {
-  description = "Machine type of the instances."
+  description = "Machine type (x86_64) of the instances."
   type        = string
   default     = "e2-small"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*-[a-z0-9-]+$", var.machine_type)) && !can(regex("^(t2a|c4a|n4a)-", var.machine_type))
+    error_message = "machine_type must be an x86_64 Compute Engine machine type such as e2-small or n2-standard-2 (Arm series such as t2a need an arm64 image)."
+  }
 }
 
 variable "min_instances" {
@@ -125,6 +130,11 @@ variable "capture_sync_image" {
   description = "Google Cloud CLI image that copies the captured predictions to the bucket."
   type        = string
   default     = "gcr.io/google.com/cloudsdktool/google-cloud-cli:573.0.0-slim"
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.capture_sync_image))
+    error_message = "capture_sync_image must be a full image reference (registry[:port]/path) with a tag or a sha256 digest, e.g. gcr.io/google.com/cloudsdktool/google-cloud-cli:573.0.0-slim."
+  }
 }
 
 variable "alert_email" {
@@ -153,4 +163,9 @@ variable "latency_threshold_ms" {
   description = "95th percentile of the load balancer's total latency, in milliseconds, that raises an alert."
   type        = number
   default     = 500
+
+  validation {
+    condition     = var.latency_threshold_ms >= 10 && var.latency_threshold_ms <= 60000
+    error_message = "latency_threshold_ms must be between 10 and 60000."
+  }
 }

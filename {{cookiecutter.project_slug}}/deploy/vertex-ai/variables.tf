@@ -34,8 +34,8 @@ variable "image" {
   type        = string
 
   validation {
-    condition     = can(regex("^[^\\s:@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$", var.image))
-    error_message = "image must be a full image reference with a tag or a sha256 digest."
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$", var.image))
+    error_message = "image must be a full image reference (registry[:port]/path) with a tag or a sha256 digest, e.g. europe-west1-docker.pkg.dev/my-project/name/service:1.0.0."
   }
 }
 
@@ -51,9 +51,14 @@ variable "name" {
 }
 
 variable "machine_type" {
-  description = "Machine type of the prediction nodes."
+  description = "Machine type of the prediction nodes, one Vertex AI supports for prediction (no shared-core types)."
   type        = string
   default     = "n1-standard-2"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*-[a-z]+-[0-9]+[a-z]*$", var.machine_type))
+    error_message = "machine_type must be a Vertex AI prediction machine type such as n1-standard-2 or e2-standard-4 (shared-core types such as e2-small are not supported)."
+  }
 }
 
 variable "min_replicas" {
@@ -126,12 +131,22 @@ variable "error_count_threshold" {
   description = "Failed predictions in 5 minutes that raise an alert."
   type        = number
   default     = 5
+
+  validation {
+    condition     = var.error_count_threshold >= 1 && floor(var.error_count_threshold) == var.error_count_threshold
+    error_message = "error_count_threshold must be a whole number of at least 1."
+  }
 }
 
 variable "latency_threshold_ms" {
   description = "95th percentile of the prediction latency, in milliseconds, that raises an alert."
   type        = number
   default     = 500
+
+  validation {
+    condition     = var.latency_threshold_ms >= 10 && var.latency_threshold_ms <= 60000
+    error_message = "latency_threshold_ms must be between 10 and 60000."
+  }
 }
 
 # Vertex AI Model Monitoring compares each day's logged requests with the day before: Jensen-Shannon
