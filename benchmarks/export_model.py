@@ -47,6 +47,7 @@ def main() -> None:
     train = importlib.import_module(f"{args.package}.train")
     features = importlib.import_module(f"{args.package}.features")
     model_module = importlib.import_module(f"{args.package}.model")
+    schemas = importlib.import_module(f"{args.package}.schemas")
 
     fitted = []
     build_pipeline = train.build_pipeline
@@ -62,7 +63,7 @@ def main() -> None:
     (pipeline,) = fitted
     joblib.dump(pipeline, args.output_dir / "pipeline.joblib")
 
-    instances = json.loads(args.instances.read_text())
+    instances = schemas.PredictRequest(instances=json.loads(args.instances.read_text())).instances
     matrix = features.encode(instances)
     model = model_module.DemandModel.load(args.output_dir)
     onnx = model.predict(matrix)

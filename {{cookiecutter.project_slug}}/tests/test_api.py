@@ -1,14 +1,15 @@
 """The API serves predictions and answers every malformed request with a precise 4xx."""
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.api import create_app
+from {{ cookiecutter.package_name }}.api import JSON, MAX_ERRORS, create_app
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.schemas import MAX_INSTANCES
+from {{ cookiecutter.package_name }}.schemas import MAX_BODY_BYTES, MAX_INSTANCES
 
 
 def test_health(client: TestClient) -> None:
@@ -57,6 +58,10 @@ def test_predict_accepts_the_largest_batch(client: TestClient, instance: dict[st
         ({"temperature": 500}, ["temperature"], "less than or equal to 60"),
         ({"discount": 0.1}, ["discount"], "Extra inputs are not permitted"),
         ({"price": None}, ["price"], "valid number"),
+        ({"price": "4.99"}, ["price"], "valid number"),
+        ({"store_id": True}, ["store_id"], "valid integer"),
+        ({"store_id": 2.5}, ["store_id"], "valid integer"),
+        ({"promotion": 1}, ["promotion"], "valid boolean"),
     ],
 )
 def test_invalid_instance_is_rejected_with_its_field(
@@ -103,13 +108,56 @@ def test_oversized_batch_is_rejected(client: TestClient, instance: dict[str, Any
 
 
 @pytest.mark.parametrize(
-    "content", [b"{not json", b'{"instances": [{"price": NaN}]}', b"", b"\xff\xfe"]
+    ("content", "message"),
+    [
+        (b"{not json", "JSON decode error: Expecting property name enclosed in double quotes"),
+        (b"\xff\xfe", "JSON decode error: Expecting value"),
+        (b"", "Field required"),
+    ],
 )
-def test_unparsable_body_is_rejected(client: TestClient, content: bytes) -> None:
-    response = client.post(
-        "/predict", content=content, headers={"content-type": "application/json"}
-    )
+def test_unparsable_body_is_rejected_with_the_reason(
+    client: TestClient, content: bytes, message: str
+) -> None:
+    response = client.post("/predict", content=content, headers={"content-type": JSON})
     assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == message
+
+
+def test_a_nan_literal_is_rejected(client: TestClient, instance: dict[str, Any]) -> None:
+    content = json.dumps({"instances": [{**instance, "price": float("nan")}]})
+    response = client.post("/predict", content=content, headers={"content-type": JSON})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "Input should be a finite number"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_declared_json_is_refused(
+    client: TestClient, instance: dict[str, Any], content_type: str
+) -> None:
+    body = json.dumps({"instances": [instance]})
+    response = client.post("/predict", content=body, headers={"content-type": content_type})
+    assert response.status_code == 415
+    assert response.json()["detail"] == f"Content-Type must be {JSON}, not {content_type!r}"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
+    body = b'{"instances": [' + b" " * MAX_BODY_BYTES + b"]}"
+    response = client.post("/predict", content=body, headers={"content-type": JSON})
+    assert response.status_code == 413
+    assert str(MAX_BODY_BYTES) in response.json()["detail"]
+
+
+def test_a_streamed_oversized_body_is_refused(client: TestClient) -> None:
+    chunks = (b" " * 2**20 for _ in range(MAX_BODY_BYTES // 2**20 + 1))
+    response = client.post("/predict", content=chunks, headers={"content-type": JSON})
+    assert response.status_code == 413
+
+
+def test_a_batch_of_many_errors_reports_the_first_and_counts_all(client: TestClient) -> None:
+    response = client.post("/predict", json={"instances": [{}] * 100})
+    assert response.status_code == 422
+    assert len(response.json()["detail"]) == MAX_ERRORS
+    assert response.json()["error_count"] == 700
 
 
 def test_wrong_method_and_route(client: TestClient) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.azure_ml import CONFIG_VARIABLE, DataCollectorWriter
+from {{ cookiecutter.package_name }}.schemas import Instance
 
 COLLECTIONS = ("model_inputs", "model_outputs")
 
@@ -177,8 +178,9 @@ def test_writer_collects_each_batch_with_one_correlation_id(
     sdk_log.addHandler(caplog.handler)
     try:
         writer.start()
-        writer.submit([instance, {**instance, "store_id": 7}], np.array([5.5, 6.25]), "v1")
-        writer.submit([instance], np.array([5.5]), "v1")
+        pair = [Instance(**instance), Instance(**{**instance, "store_id": 7})]
+        writer.submit(pair, np.array([5.5, 6.25]), "v1")
+        writer.submit([Instance(**instance)], np.array([5.5]), "v1")
         writer.close()
     finally:
         sdk_log.removeHandler(caplog.handler)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }}.api import create_app
 from {{ cookiecutter.package_name }}.capture import PATTERN, CaptureWriter
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.schemas import Instance
 
 
 def records(directory: Path) -> list[dict[str, Any]]:
@@ -45,7 +46,7 @@ def test_files_rotate_by_size_and_only_the_newest_are_kept(
 ) -> None:
     writer = CaptureWriter(tmp_path, max_bytes=1_000, max_files=3).start()
     for _ in range(40):
-        writer.submit([instance] * 5, np.ones(5), "v1")
+        writer.submit([Instance(**instance)] * 5, np.ones(5), "v1")
     writer.close()
     files = sorted(tmp_path.glob(PATTERN))
     assert len(files) == 3
@@ -56,7 +57,7 @@ def test_files_rotate_by_size_and_only_the_newest_are_kept(
 def test_files_rotate_by_age(tmp_path: Path, instance: dict[str, Any]) -> None:
     writer = CaptureWriter(tmp_path, max_age=0.01).start()
     for _ in range(3):
-        writer.submit([instance], np.ones(1), "v1")
+        writer.submit([Instance(**instance)], np.ones(1), "v1")
         time.sleep(0.05)
     writer.close()
     assert len(list(tmp_path.glob(PATTERN))) == 3
@@ -68,6 +69,6 @@ def test_a_full_queue_drops_batches_instead_of_blocking(
     writer = CaptureWriter(tmp_path, max_pending=2)  # not started: nothing drains the queue
     start = time.perf_counter()
     for _ in range(5):
-        writer.submit([instance] * 10, np.ones(10), "v1")
+        writer.submit([Instance(**instance)] * 10, np.ones(10), "v1")
     assert time.perf_counter() - start < 0.5
     assert writer.dropped == 30

@@ -3,7 +3,15 @@
 import numpy as np
 
 from {{ cookiecutter.package_name }}.data import generate, split
-from {{ cookiecutter.package_name }}.features import FEATURES, N_STORES, to_matrix
+from {{ cookiecutter.package_name }}.features import (
+    FEATURES,
+    N_STORES,
+    SEASONS,
+    WEEKDAYS,
+    encode,
+    to_matrix,
+)
+from {{ cookiecutter.package_name }}.schemas import Instance
 
 
 def test_same_seed_gives_identical_data() -> None:
@@ -42,3 +50,19 @@ def test_split_holds_out_disjoint_rows() -> None:
     assert sorted(np.concatenate([train.units_sold, holdout.units_sold])) == sorted(
         dataset.units_sold
     )
+
+
+def test_serving_encodes_instances_exactly_as_training_encodes_the_data() -> None:
+    dataset = generate(300, seed=3)
+    names = {"weekday": WEEKDAYS, "season": SEASONS}
+    instances = [
+        Instance.model_validate(
+            {
+                name: names[name][int(column[row])] if name in names else column[row].item()
+                for name, column in dataset.columns.items()
+            },
+            strict=False,  # the data's booleans are 0 and 1
+        )
+        for row in range(len(dataset))
+    ]
+    np.testing.assert_array_equal(encode(instances), to_matrix(dataset.columns))

@@ -5,32 +5,37 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
 
 {% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
 from . import azure_ml
 {% endif -%}
+from .body_limit import BodySizeLimit
 from .capture import CaptureWriter
 from .config import Settings
+from .decoding import decode_request
 from .features import encode
 from .metrics import instrument, observe_batch, process_exit
 from .model import DemandModel
-from .schemas import PredictRequest, PredictResponse
+from .schemas import MAX_BODY_BYTES, PredictRequest, PredictResponse
 
 logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+MAX_ERRORS = 20  # reported per response: a batch of 10,000 bad instances has 70,000 errors
 
 
 class PredictRoute(APIRoute):
     """POST /predict, with a fast path for the requests that need none of FastAPI's work.
 
-    A JSON batch that is valid is validated straight from its bytes and handed to `predict`
-    without FastAPI's per-request machinery (dependencies, response re-validation): half the
-    time of a single-instance request. Anything else (invalid input, no model, another content
-    type) takes FastAPI's path, so it is answered exactly as before.
+    A JSON batch that msgspec finds valid (`decoding`) goes straight to `predict`, without
+    pydantic and FastAPI's per-request machinery (dependencies, response re-validation): half
+    the time of a single-instance request, a fifth of the validation time of a large batch.
+    Anything else (invalid or coercible input, no model, another content type) takes FastAPI's
+    path, so it is answered exactly as before.
     """
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
@@ -39,14 +44,11 @@ class PredictRoute(APIRoute):
         async def handle_fast(request: Request) -> Response:
             model = request.app.state.model
             content_type = request.headers.get("content-type", "").partition(";")[0].strip()
-            if model is not None and content_type == "application/json":
-                try:
-                    body = PredictRequest.model_validate_json(await request.body())
-                except ValidationError:
-                    pass
-                else:
+            if model is not None and content_type == JSON:
+                body = decode_request(await request.body())
+                if body is not None:
                     response = await predict(body, request, model)
-                    return Response(response.model_dump_json(), media_type="application/json")
+                    return Response(response.model_dump_json(), media_type=JSON)
             return await handle(request)  # the body read above is kept for it
 
         return handle_fast
@@ -63,10 +65,25 @@ async def get_model(request: Request) -> DemandModel:
     return model
 
 
+def require_json(content_type: Annotated[str | None, Header()] = None) -> None:
+    """415 for a body declared as anything but JSON (no Content-Type is read as JSON)."""
+    if content_type is not None and content_type.partition(";")[0].strip().lower() != JSON:
+        raise HTTPException(415, detail=f"Content-Type must be {JSON}, not {content_type!r}")
+
+
 async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
     """422 naming each invalid field and why; inputs are not echoed (they may be NaN or huge)."""
-    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
-    return JSONResponse(status_code=422, content={"detail": detail})
+    errors = error.errors()
+    detail = [
+        {"loc": list(e["loc"]), "msg": describe(e), "type": e["type"]} for e in errors[:MAX_ERRORS]
+    ]
+    return JSONResponse(status_code=422, content={"detail": detail, "error_count": len(errors)})
+
+
+def describe(error: dict) -> str:
+    """The error's message, with the parser's reason when the body is not JSON."""
+    reason = error.get("ctx", {}).get("error") if error["type"] == "json_invalid" else None
+    return f"{error['msg']}: {reason}" if reason else error["msg"]
 
 
 @router.get("/health")
@@ -94,7 +111,13 @@ async def predict(
     return PredictResponse(predictions=predictions.tolist(), model_version=model.version)
 
 
-router.add_api_route("/predict", predict, methods=["POST"], route_class_override=PredictRoute)
+router.add_api_route(
+    "/predict",
+    predict,
+    methods=["POST"],
+    dependencies=[Depends(require_json)],
+    route_class_override=PredictRoute,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -129,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="{{ cookiecutter.project_name }}", lifespan=lifespan)
     app.include_router(router)
-    instrument(app, drift_report=settings.drift_report)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    instrument(app, drift_report=settings.drift_report)  # outermost: it sees every status
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app

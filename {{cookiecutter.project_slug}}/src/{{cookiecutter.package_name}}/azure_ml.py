@@ -15,7 +15,7 @@ from azureml.ai.monitoring.context import BasicCorrelationContext
 from azureml.ai.monitoring.init import teardown
 
 from .capture import BackgroundWriter, Batch
-from .features import FEATURES
+from .features import FEATURES, record
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ class DataCollectorWriter(BackgroundWriter):
     def _collect(self, batch: Batch) -> None:
         timestamp, model_version, instances, predictions = batch
         context = BasicCorrelationContext(timestamp=int(timestamp))
-        self._inputs.collect(pd.DataFrame(list(instances), columns=list(FEATURES)), context)
+        inputs = pd.DataFrame([record(instance) for instance in instances], columns=list(FEATURES))
+        self._inputs.collect(inputs, context)
         outputs = pd.DataFrame({"prediction": predictions.tolist(), "model_version": model_version})
         self._outputs.collect(outputs, context)
 

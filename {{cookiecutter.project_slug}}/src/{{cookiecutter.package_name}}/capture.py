@@ -12,18 +12,20 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Self
 
 import numpy as np
 
+from .features import record
+
 logger = logging.getLogger(__name__)
 
 PATTERN = "capture-*.jsonl"
 
-Batch = tuple[float, str, Sequence[Mapping[str, Any]], np.ndarray]
+Batch = tuple[float, str, Sequence[Any], np.ndarray]
 
 
 class BackgroundWriter:
@@ -42,10 +44,8 @@ class BackgroundWriter:
         self._thread.start()
         return self
 
-    def submit(
-        self, instances: Sequence[Mapping[str, Any]], predictions: np.ndarray, model_version: str
-    ) -> None:
-        """Queue a predicted batch; never blocks."""
+    def submit(self, instances: Sequence[Any], predictions: np.ndarray, model_version: str) -> None:
+        """Queue a predicted batch of validated instances; never blocks."""
         try:
             self._queue.put_nowait((time.time(), model_version, instances, predictions))
         except queue.Full:
@@ -122,7 +122,7 @@ class CaptureWriter(BackgroundWriter):
                 {
                     "timestamp": stamp,
                     "model_version": model_version,
-                    "instance": instance,
+                    "instance": record(instance),
                     "prediction": prediction,
                 }
             )

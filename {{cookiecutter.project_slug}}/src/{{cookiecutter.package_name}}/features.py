@@ -21,15 +21,28 @@ CODES = {
 }
 
 
-def encode(instances: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """Turn validated instances (weekday and season by name) into the model's float32 matrix."""
+def encode(instances: Sequence[Any]) -> np.ndarray:
+    """Turn validated instances into the model's float32 matrix, one column per feature.
+
+    The columns are spelled out in the order of FEATURES rather than looked up by name: plain
+    attribute access halves the cost of this step, which every prediction takes.
+    """
+    weekdays, seasons = CODES["weekday"], CODES["season"]
     columns = [
-        [CODES[name][instance[name]] for instance in instances]
-        if name in CODES
-        else [instance[name] for instance in instances]
-        for name in FEATURES
+        [instance.store_id for instance in instances],
+        [instance.price for instance in instances],
+        [instance.promotion for instance in instances],
+        [instance.holiday for instance in instances],
+        [weekdays[instance.weekday] for instance in instances],
+        [seasons[instance.season] for instance in instances],
+        [instance.temperature for instance in instances],
     ]
     return np.array(columns, dtype=np.float32).T.copy()
+
+
+def record(instance: Any) -> dict[str, Any]:
+    """A validated instance as a JSON-ready mapping of its features."""
+    return {name: getattr(instance, name) for name in FEATURES}
 
 
 def to_matrix(columns: Mapping[str, np.ndarray]) -> np.ndarray:

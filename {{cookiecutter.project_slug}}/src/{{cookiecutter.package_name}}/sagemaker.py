@@ -7,16 +7,13 @@ refused with 415: the instances mix numbers, booleans and categories, which JSON
 """
 
 import argparse
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI
 from pydantic import Field
 
 from . import api
 from .config import Settings
 from .serve import run
-
-CONTENT_TYPE = "application/json"
 
 
 class SageMakerSettings(Settings):
@@ -32,14 +29,6 @@ class SageMakerSettings(Settings):
     )
 
 
-def require_json(content_type: Annotated[str | None, Header()] = None) -> None:
-    """415 unless the request body is JSON; SageMaker passes the caller's ContentType along."""
-    if content_type is not None and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
-        raise HTTPException(
-            415, detail=f"Content-Type must be {CONTENT_TYPE}, not {content_type!r}"
-        )
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The prediction API with SageMaker's routes added."""
     app = api.create_app(settings or SageMakerSettings())
@@ -48,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/invocations",
         api.predict,
         methods=["POST"],
-        dependencies=[Depends(require_json)],
+        dependencies=[Depends(api.require_json)],
         summary="SageMaker inference",
     )
     return app
