@@ -71,11 +71,15 @@ terraform apply -input=false tfplan
 # A new launch template starts an instance refresh: the group replaces its VMs in batches.
 group=$(terraform output -raw autoscaling_group_name)
 echo "Waiting for the instance refresh of $group"
+refreshed=false
 for _ in $(seq 120); do
   status=$(aws autoscaling describe-instance-refreshes --auto-scaling-group-name "$group" \
     --max-records 1 --query 'InstanceRefreshes[0].Status' --output text)
   case $status in
-    Successful | None) break ;;
+    Successful | None)
+      refreshed=true
+      break
+      ;;
     Failed | Cancelled | RollbackSuccessful | RollbackFailed)
       echo "error: the instance refresh of $group ended with status $status" >&2
       exit 1
@@ -83,6 +87,10 @@ for _ in $(seq 120); do
   esac
   sleep 15
 done
+$refreshed || {
+  echo "error: the instance refresh of $group did not finish within 30 minutes (status $status)" >&2
+  exit 1
+}
 
 endpoint=$(terraform output -raw endpoint_url)
 echo "Waiting for $endpoint/ready"

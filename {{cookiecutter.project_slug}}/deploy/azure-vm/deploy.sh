@@ -84,6 +84,10 @@ for _ in $(seq 90); do
   [[ $outdated == 0 ]] && break
   sleep 10
 done
+[[ $outdated == 0 ]] || {
+  echo "error: $outdated VM(s) of $scale_set still run the previous model after 15 minutes" >&2
+  exit 1
+}
 
 endpoint=$(terraform output -raw endpoint_url)
 echo "Waiting for $endpoint/ready"
