@@ -176,24 +176,21 @@ def git_output(*args: str, cwd: Path) -> str | None:
 def template_source(template: str, root: Path) -> dict[str, str]:
     """`_src_path` and `_commit` as Copier records them, so `copier update` works later."""
     source = {"_src_path": template if REMOTE_TEMPLATE.match(template) else str(root)}
-    commit = git_output("describe", "--tags", "--exact-match", "HEAD", cwd=root) or git_output(
-        "rev-parse", "HEAD", cwd=root
-    )
+    commit = git_output("describe", "--tags", "--always", cwd=root)  # Copier's own description
     if commit:
         source["_commit"] = commit
     return source
 
 
-def fail(messages: list[str]) -> int:
-    for message in messages:
-        print(f"Invalid answer: {message}", file=sys.stderr)
+def fail(message: str) -> int:
+    print(f"Invalid answer: {message}", file=sys.stderr)
     return 1
 
 
 def pre_gen(cookiecutter: Mapping[str, Any], template_root: Path) -> int:
-    """Abort generation, before any file is written, when an answer is invalid."""
-    errors = list(TemplateRules(template_root).errors(cookiecutter))
-    return fail(errors) if errors else 0
+    """Abort generation, before any file is written, at the first invalid answer (as Copier)."""
+    error = next(TemplateRules(template_root).errors(cookiecutter), None)
+    return fail(error) if error else 0
 
 
 def post_gen(cookiecutter: Mapping[str, Any], template_root: Path, project_dir: Path) -> int:

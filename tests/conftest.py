@@ -1,8 +1,10 @@
 """Fixtures shared by the template tests."""
 
 import hashlib
+import os
 import shutil
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +12,10 @@ import pytest
 
 from tests.generated import run, uv_env
 from tests.template import render_cookiecutter, snapshot
+
+# The tools installed with the suite (uv, actionlint, hadolint, ...) sit next to its interpreter:
+# found even when `.venv/bin/python -m pytest` runs without the virtual environment activated.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @pytest.fixture(scope="session")

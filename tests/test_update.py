@@ -1,5 +1,6 @@
 """`copier update` on real git repositories: template upgrades and hosting-model migrations."""
 
+import shutil
 from pathlib import Path
 
 import copier
@@ -72,6 +73,17 @@ def test_update_right_after_generation_changes_nothing(
 ) -> None:
     project = generate(engine, versions, tmp_path, {})
     update(project, vcs_ref="v1")
+    assert git("status", "--porcelain", cwd=project) == ""
+
+
+def test_update_of_a_cookiecutter_project_from_an_untagged_template_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "untagged"
+    shutil.copytree(snapshot(tmp_path / "tagged"), template)
+    git("tag", "--delete", "v1", cwd=template)
+    project = generate("cookiecutter", template, tmp_path, {})
+    update(project, vcs_ref="HEAD")
     assert git("status", "--porcelain", cwd=project) == ""
 
 

@@ -72,6 +72,21 @@ def test_command_line_exits_non_zero_with_one_clear_line(
         command += ["--data", "package_name=class", str(template), str(tmp_path / "out")]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert "package_name: 'class' is a Python keyword or standard-library module" in output
+    message = "package_name: 'class' is a Python keyword or standard-library module"
+    lines = (result.stdout + result.stderr).splitlines()
+    # One line carries the message; the rest is each engine's own report of the failure.
+    assert len([line for line in lines if "package_name:" in line]) == 1
+    assert any(message in line for line in lines)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cookiecutter_names_only_the_first_invalid_answer(
+    template: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(FailedHookException):
+        render_cookiecutter(template, tmp_path, {"project_slug": "my repo"})  # package too
+    errors = [line for line in capfd.readouterr().err.splitlines() if "Invalid answer" in line]
+    assert errors == [
+        "Invalid answer: project_slug: 'my repo' is not valid; use lowercase letters and digits "
+        "separated by single hyphens, starting with a letter (e.g. demand-forecast)"
+    ]
