@@ -178,3 +178,81 @@ def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
     script = (project / workflow).read_text()
     assert "sh -c 'tar -C \"${CAPTURE_DIR:?" in script, "the pods' CAPTURE_DIR is not collected"
     assert "set -o pipefail" in script, "a failed kubectl exec would go unnoticed"
+
+
+# `make` of the retrain scripts: drift writes the report of $DRIFT (or none, exit 2), retrain
+# records that it ran and promotes nothing.
+FAKE_MAKE = """#!/bin/sh
+case "$1" in
+  drift)
+    [ "$DRIFT" = none ] && exit 2
+    mkdir -p reports/drift
+    echo "{\\"drift_detected\\": $DRIFT}" >reports/drift/drift.json
+    echo "# Drift" >reports/drift/drift.md ;;
+  retrain)
+    echo retrain >>calls
+    mkdir -p reports/retrain
+    echo '{"promoted": false, "reason": "not better"}' >reports/retrain/decision.json ;;
+esac
+"""
+RETRAIN_CASES = [
+    # drift report, forced -> retrains (None: the drift step fails the run)
+    ("none", False, None),
+    ("none", True, True),
+    ("false", False, False),
+    ("false", True, True),
+    ("true", False, True),
+]
+
+
+def run_retrain_script(ci: str, project: Path, tmp_path: Path, drift: str, force: bool) -> Any:
+    """Run the drift-and-retrain part of the retrain pipeline with a stand-in `make`: whether it
+    retrained, or None when it failed."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "make").write_text(FAKE_MAKE)
+    (bin_dir / "make").chmod(0o755)
+    work = tmp_path / f"work-{drift}-{force}"
+    work.mkdir()
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "DRIFT": drift}
+    if ci == "github":
+        steps = yaml.safe_load((project / ".github/workflows/retrain.yml").read_text())
+        steps = {step.get("name"): step for step in steps["jobs"]["retrain"]["steps"]}
+        condition = steps["Retrain"]["if"]
+        assert condition == "steps.drift.outputs.detected == 'true' || env.FORCE == 'true'"
+        outputs = work / "outputs"
+        env |= {"FORCE": str(force).lower(), "GITHUB_OUTPUT": str(outputs)}
+        env |= {"GITHUB_STEP_SUMMARY": str(work / "summary")}
+        script = steps["Detect drift"]["run"]
+        result = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True, check=False
+        )
+        if result.returncode:
+            return None
+        detected = "detected=true" in (outputs.read_text() if outputs.exists() else "")
+        return detected or force
+    jobs = yaml.safe_load((project / ".gitlab/ci/retrain.yml").read_text())
+    (script,) = [line for line in jobs["retrain"]["script"] if "make drift" in line]
+    env |= {"RETRAIN_FORCE": str(force).lower()}
+    result = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode:
+        return None
+    return (work / "calls").exists()
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_retraining_runs_on_drift_or_when_forced_even_without_a_drift_report(
+    template: Path, tmp_path: Path, ci: str
+) -> None:
+    project = render_cookiecutter(template, tmp_path / "project", {"ci_provider": ci})
+    outcomes = {
+        (drift, force): run_retrain_script(ci, project, tmp_path, drift, force)
+        for drift, force, _ in RETRAIN_CASES
+    }
+    assert outcomes == {(drift, force): retrains for drift, force, retrains in RETRAIN_CASES}
