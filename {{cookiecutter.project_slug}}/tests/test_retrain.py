@@ -32,15 +32,18 @@ def test_a_better_challenger_is_promoted(tmp_path: Path, spec: Path) -> None:
     assert json.loads(spec.read_text()) == {"rows": ROWS, "seed": WINDOW}
 
 
-def test_an_equal_challenger_is_not_promoted(tmp_path: Path, spec: Path) -> None:
+@pytest.mark.parametrize("min_improvement", [0.01, 0.0])
+def test_an_equal_challenger_is_not_promoted(
+    tmp_path: Path, spec: Path, min_improvement: float
+) -> None:
     champion_dir = tmp_path / "artifacts"
     train(champion_dir, n_rows=ROWS, seed=WINDOW, source=job.fresh_data)
     before = Artifacts(champion_dir).metrics.read_text()
-    settings = RetrainSettings(metric="r2", min_improvement=0.01)
+    settings = RetrainSettings(metric="r2", min_improvement=min_improvement)
     decision = job.retrain(champion_dir, ROWS, WINDOW, settings, spec=spec)
     assert decision["promoted"] is False
     assert decision["champion"]["r2"] == decision["challenger"]["r2"]
-    assert "below" in decision["reason"]
+    assert decision["reason"].endswith("not better")
     assert Artifacts(champion_dir).metrics.read_text() == before
     assert json.loads(spec.read_text()) == {"rows": 20000, "seed": 42}
 

@@ -45,5 +45,7 @@ class RetrainSettings(BaseSettings):
 
     metric: Literal["mae", "rmse", "r2"] = Field("mae", description="Holdout metric compared.")
     min_improvement: float = Field(
-        0.01, ge=0, description="Relative improvement a challenger needs to be promoted."
+        0.01,
+        ge=0,
+        description="Relative improvement a challenger needs to be promoted; it must be better.",
     )

@@ -4,11 +4,12 @@
 
 The challenger is trained on fresh labelled data from `fresh_data`. The champion (the model in
 `--model-dir`) and the challenger are then scored through ONNX Runtime, as served, on the same
-holdout rows of that data. The challenger is promoted when it improves `RETRAIN_METRIC` (mae, rmse
-or r2; default mae) by at least `RETRAIN_MIN_IMPROVEMENT` (relative; default 0.01), or when there
-is no champion. Promotion replaces the artifacts in `--model-dir` and rewrites `training.json`, so
-the next image build trains the promoted model. Either way `decision.json` in `--output-dir`
-(`reports/retrain`) records both scores, `promoted` and the reason.
+holdout rows of that data. The challenger is promoted when it is better on `RETRAIN_METRIC` (mae,
+rmse or r2; default mae) by at least `RETRAIN_MIN_IMPROVEMENT` (relative; default 0.01; with 0 any
+better model wins, an equal one never), or when there is no champion. Promotion replaces the
+artifacts in `--model-dir` and rewrites `training.json`, so the next image build trains the
+promoted model. Either way `decision.json` in `--output-dir` (`reports/retrain`) records both
+scores, `promoted` and the reason.
 
 Exit codes: 0 decision written (read `promoted`), 2 no decision (bad arguments, unloadable
 champion, failed training).
@@ -77,11 +78,12 @@ def retrain(
             champion = evaluate(served.predict(features), holdout, baseline)
             champion["model_version"] = served.version
             gain = improvement(metric, champion[metric], challenger[metric])
-            promoted = gain >= settings.min_improvement
+            promoted = gain > 0 and gain >= settings.min_improvement
+            required = f"the required {100 * settings.min_improvement:.2f} %"
+            verdict = f"at least {required}" if promoted else f"below {required}"
             reason = (
                 f"challenger {metric} {challenger[metric]} vs champion {champion[metric]}: "
-                f"{100 * gain:+.2f} % relative, {'at least' if promoted else 'below'} the "
-                f"required {100 * settings.min_improvement:.2f} %"
+                f"{100 * gain:+.2f} % relative, {verdict if gain > 0 else 'not better'}"
             )
         else:
             gain, promoted = None, True
