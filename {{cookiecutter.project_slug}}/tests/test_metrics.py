@@ -72,7 +72,7 @@ def test_only_contract_metrics_are_exported(
     assert families == CONTRACT
 
 
-def test_requests_are_labelled_by_route_template(
+def test_requests_are_labelled_by_route_template_and_status(
     client: TestClient, instance: dict[str, Any]
 ) -> None:
     before = scrape(client)
@@ -91,7 +91,9 @@ def test_requests_are_labelled_by_route_template(
     assert delta(total, method="GET", route="/predict", status="405") == 1
     assert delta(total, method="GET", route="unmatched", status="404") == 1
     count = "http_request_duration_seconds_count"
-    assert delta(count, method="POST", route="/predict") == 2
+    assert delta(count, method="POST", route="/predict", status="200") == 1
+    assert delta(count, method="POST", route="/predict", status="422") == 1
+    assert delta(count, method="GET", route="unmatched", status="404") == 1
     assert value(after, "http_requests_in_progress", method="POST", route="/predict") == 0
 
 

@@ -47,8 +47,8 @@ HTTP_REQUESTS = Counter(
 )
 HTTP_DURATION = Histogram(
     "http_request_duration_seconds",
-    "Time to answer an HTTP request, in seconds.",
-    ["method", "route"],
+    "Time to answer an HTTP request by method, route template and status code, in seconds.",
+    ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 HTTP_IN_PROGRESS = Gauge(
@@ -132,7 +132,7 @@ def observe_many(histogram: Histogram, values: np.ndarray) -> None:
 
 
 class MetricsMiddleware:
-    """Counts, times and tracks in-flight HTTP requests per method and route template.
+    """Counts and times HTTP requests per method, route template and status; tracks in-flight ones.
 
     The router records the route it picked in the request scope; the template of that route is
     the label, "unmatched" for paths of no route. In-flight requests are tracked from the second
@@ -168,9 +168,9 @@ class MetricsMiddleware:
             duration = perf_counter() - start
             if in_progress:
                 in_progress.dec()
-            route = known or self._learn(key, scope)
-            HTTP_DURATION.labels(method, route).observe(duration)
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            route, code = known or self._learn(key, scope), str(status)
+            HTTP_DURATION.labels(method, route, code).observe(duration)
+            HTTP_REQUESTS.labels(method, route, code).inc()
 
     def _learn(self, key: tuple[str, str], scope: Scope) -> str:
         """The template of the route the router picked, remembered for the path."""
