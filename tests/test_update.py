@@ -88,16 +88,17 @@ def test_update_of_a_cookiecutter_project_from_an_untagged_template_changes_noth
 
 
 @pytest.mark.parametrize("engine", ["cookiecutter", "copier"])
+@pytest.mark.parametrize("hosting", HOSTING_VARIANTS, ids=variant_id)
 def test_upgrade_keeps_user_edits_and_equals_fresh_copy_plus_edits(
-    versions: Path, tmp_path: Path, engine: str
+    versions: Path, tmp_path: Path, engine: str, hosting: dict
 ) -> None:
-    project = generate(engine, versions, tmp_path, {})
+    project = generate(engine, versions, tmp_path, hosting)
     edit(project, f"{PACKAGE}/data.py", lambda text: text + USER_FUNCTION)
     commit_all(project, "Team code")
 
     update(project)
 
-    fresh = render_copier(versions, tmp_path / "fresh", {}, vcs_ref="v2")
+    fresh = render_copier(versions, tmp_path / "fresh", hosting, vcs_ref="v2")
     edit(fresh, f"{PACKAGE}/data.py", lambda text: text + USER_FUNCTION)
     assert tree(project) == tree(fresh)
     assert TEMPLATE_TARGET in (project / "Makefile").read_text()
@@ -150,22 +151,31 @@ def test_hosting_migration_equals_fresh_target_plus_user_edits(
     assert leftovers == []
 
 
+@pytest.mark.parametrize(
+    ("source", "target"),
+    list(zip(HOSTING_VARIANTS, HOSTING_VARIANTS[1:] + HOSTING_VARIANTS[:1], strict=True)),
+    ids=variant_id,
+)
 def test_migration_keeps_an_edited_file_of_the_old_hosting_model(
-    versions: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    versions: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], source: dict, target: dict
 ) -> None:
-    project = generate("copier", versions, tmp_path, HOSTING_VARIANTS[0])
-    compose = "deploy/compose/compose.yaml"
-    edit(project, compose, lambda text: text + "# Team: keep the GPU host pinned\n")
-    commit_all(project, "Team compose change")
-    edited = (project / compose).read_text()
+    project = generate("copier", versions, tmp_path, source)
+    (script,) = (
+        path.relative_to(project).as_posix() for path in project.glob("deploy/*/deploy.sh")
+    )
+    edit(project, script, lambda text: text + "# Team: keep the GPU host pinned\n")
+    commit_all(project, "Team deploy change")
+    edited = (project / script).read_text()
 
-    update(project, vcs_ref="v1", hosting_model="iaas", cloud_provider="aws")
+    update(project, vcs_ref="v1", **target)
 
-    assert (project / compose).read_text() == edited
-    assert compose in capfd.readouterr().err
+    assert (project / script).read_text() == edited
+    assert script in capfd.readouterr().err
     status = git("status", "--porcelain", cwd=project).splitlines()
-    assert not any(compose in line for line in status)
-    assert "hosting_model: iaas" in (project / ".copier-answers.yml").read_text()
+    assert not any(script in line for line in status)
+    assert (
+        f"hosting_model: {target['hosting_model']}" in (project / ".copier-answers.yml").read_text()
+    )
 
 
 def test_update_without_trust_is_refused_before_touching_the_project(
