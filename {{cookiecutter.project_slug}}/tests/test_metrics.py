@@ -28,7 +28,9 @@ CONTRACT = {
     "model_feature_drift_score",
     "model_drift_detected",
     "model_drift_report_timestamp_seconds",
+    "model_drift_psi_alert_threshold",
 }
+THRESHOLDS = {"psi_warn": 0.1, "psi_alert": 0.25, "min_samples": 500}
 
 
 def scrape(client: TestClient) -> dict[str, float]:
@@ -63,6 +65,7 @@ def test_only_contract_metrics_are_exported(
             {
                 "generated_at": "2026-01-02T03:04:05+00:00",
                 "drift_detected": True,
+                "thresholds": THRESHOLDS,
                 "features": {"price": {"psi": 0.31}, "season": {"psi": None}},
             }
         )
@@ -143,12 +146,14 @@ def test_model_and_drift_gauges(drift_client: Any, model_dir: Path) -> None:
             {
                 "generated_at": "2026-01-02T03:04:05+00:00",
                 "drift_detected": False,
+                "thresholds": THRESHOLDS,
                 "features": {"price": {"psi": 0.05}, "season": {"psi": None}},
             }
         )
     )
     samples = scrape(client)
     assert value(samples, "model_drift_detected") == 0
+    assert value(samples, "model_drift_psi_alert_threshold") == 0.25
     assert value(samples, "model_feature_drift_score", feature="price") == 0.05
     assert value(samples, "model_drift_report_timestamp_seconds") == 1767323045
 
@@ -157,6 +162,7 @@ def test_model_and_drift_gauges(drift_client: Any, model_dir: Path) -> None:
             {
                 "generated_at": "2026-01-03T03:04:05+00:00",
                 "drift_detected": True,
+                "thresholds": THRESHOLDS | {"psi_alert": 0.4},
                 "features": {"price": {"psi": 0.42}},
             }
         )
@@ -164,6 +170,7 @@ def test_model_and_drift_gauges(drift_client: Any, model_dir: Path) -> None:
     samples = scrape(client)
     assert value(samples, "model_drift_detected") == 1
     assert value(samples, "model_feature_drift_score", feature="price") == 0.42
+    assert value(samples, "model_drift_psi_alert_threshold") == 0.4
 
 
 def _worker(predictions: int) -> None:

@@ -241,10 +241,15 @@ class DriftReport:
                 "When the latest drift report was written, in Unix seconds.",
                 value=datetime.fromisoformat(report["generated_at"]).timestamp(),
             )
+            threshold = GaugeMetricFamily(
+                "model_drift_psi_alert_threshold",
+                "PSI from which the latest drift report counts a feature as drifted.",
+                value=float(report["thresholds"]["psi_alert"]),
+            )
         except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("Ignoring the unreadable drift report %s: %s", self.path, error)
             return []
-        return [scores, detected, timestamp]
+        return [scores, detected, timestamp, threshold]
 
 
 class _Gauges:
