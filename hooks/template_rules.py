@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment, StrictUndefined
 from jinja2.ext import Extension
 
@@ -29,16 +30,29 @@ HIDDEN_MAPPING = "cookiecutter"
 REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:|bb:)")
 
 
-class TemplateRootExtension(Extension):
-    """Expose `template_root()` to the Jinja code of the Cookiecutter hooks.
+class CookiecutterRules(Extension):
+    """Jinja additions that apply the rules of copier.yml while Cookiecutter runs.
 
-    Cookiecutter renders hook scripts from inside the template directory, but hands the hooks a
-    `_repo_dir` that may be relative to a directory the hook process cannot know.
+    - The filter `validate_answers`, which the last variable of cookiecutter.json applies to all
+      answers once they are known: it stops Cookiecutter at the first invalid answer, before it
+      creates a directory, with the same message as Copier.
+    - The global `template_root()` for the post-generation hook: Cookiecutter renders hook
+      scripts from inside the template directory, but hands the hooks a `_repo_dir` that may be
+      relative to a directory the hook process cannot know.
     """
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        environment.filters["validate_answers"] = validate_answers
         environment.globals["template_root"] = lambda: os.getcwd()
+
+
+def validate_answers(answers: Mapping[str, Any]) -> str:
+    """Raise Cookiecutter's own clean error (one line, exit code 1) for the first invalid answer."""
+    error = next(TemplateRules(TEMPLATE_ROOT).errors(answers), None)
+    if error:
+        raise FailedHookException(f"Invalid answer: {error}")
+    return ""
 
 
 def regex_search(value: str, pattern: str) -> str | None:
@@ -180,17 +194,6 @@ def template_source(template: str, root: Path) -> dict[str, str]:
     if commit:
         source["_commit"] = commit
     return source
-
-
-def fail(message: str) -> int:
-    print(f"Invalid answer: {message}", file=sys.stderr)
-    return 1
-
-
-def pre_gen(cookiecutter: Mapping[str, Any], template_root: Path) -> int:
-    """Abort generation, before any file is written, at the first invalid answer (as Copier)."""
-    error = next(TemplateRules(template_root).errors(cookiecutter), None)
-    return fail(error) if error else 0
 
 
 def post_gen(cookiecutter: Mapping[str, Any], template_root: Path, project_dir: Path) -> int:

@@ -1,5 +1,6 @@
 """Invalid answers abort before any file is written, with the same message in both engines."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from tests.template import render_cookiecutter, render_copier
 INVALID = [
     ({"project_slug": "my repo"}, "project_slug: 'my repo' is not valid"),
     ({"project_slug": "../escape"}, "project_slug: '../escape' is not valid"),
+    ({"project_slug": "team/service"}, "project_slug: 'team/service' is not valid"),
+    ({"project_slug": ""}, "project_slug: '' is not valid"),
     ({"package_name": "demand-forecast"}, "package_name: 'demand-forecast' is not a valid"),
     ({"package_name": "class"}, "package_name: 'class' is a Python keyword"),
     ({"package_name": "json"}, "package_name: 'json' is a Python keyword or standard-library"),
@@ -25,11 +28,10 @@ INVALID = [
 
 @pytest.mark.parametrize(("answers", "message"), INVALID)
 def test_cookiecutter_rejects_before_writing(
-    template: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], answers: dict, message: str
+    template: Path, tmp_path: Path, answers: dict, message: str
 ) -> None:
-    with pytest.raises(FailedHookException):
-        render_cookiecutter(template, tmp_path, answers)
-    assert f"Invalid answer: {message}" in capfd.readouterr().err
+    with pytest.raises(FailedHookException, match=f"^Invalid answer: {re.escape(message)}"):
+        render_cookiecutter(template, tmp_path / "out", answers)
     assert list(tmp_path.iterdir()) == []
     assert not (tmp_path.parent / "escape").exists()
 
@@ -38,7 +40,7 @@ def test_cookiecutter_rejects_before_writing(
 def test_copier_rejects_before_writing(
     template: Path, tmp_path: Path, answers: dict, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         render_copier(template, tmp_path / "project", answers)
     assert not (tmp_path / "project").exists()
 
@@ -71,22 +73,23 @@ def test_command_line_exits_non_zero_with_one_clear_line(
         command = [sys.executable, "-m", "copier", "copy", "--defaults", "--vcs-ref", "v1"]
         command += ["--data", "package_name=class", str(template), str(tmp_path / "out")]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert result.returncode != 0
-    message = "package_name: 'class' is a Python keyword or standard-library module"
+    assert result.returncode == 1
+    message = (
+        "package_name: 'class' is a Python keyword or standard-library module; choose another "
+        "name (e.g. class_model)"
+    )
     lines = (result.stdout + result.stderr).splitlines()
-    # One line carries the message; the rest is each engine's own report of the failure.
-    assert len([line for line in lines if "package_name:" in line]) == 1
-    assert any(message in line for line in lines)
+    if engine == "cookiecutter":
+        assert lines == [f"Invalid answer: {message}"]
+    else:  # Copier reports a failed validator with a traceback that ends in the message
+        assert lines[-1] == f"ValueError: Validation error for question 'package_name': {message}"
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cookiecutter_names_only_the_first_invalid_answer(
-    template: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(FailedHookException):
+def test_cookiecutter_names_only_the_first_invalid_answer(template: Path, tmp_path: Path) -> None:
+    with pytest.raises(FailedHookException) as raised:
         render_cookiecutter(template, tmp_path, {"project_slug": "my repo"})  # package too
-    errors = [line for line in capfd.readouterr().err.splitlines() if "Invalid answer" in line]
-    assert errors == [
+    assert str(raised.value) == (
         "Invalid answer: project_slug: 'my repo' is not valid; use lowercase letters and digits "
         "separated by single hyphens, starting with a letter (e.g. demand-forecast)"
-    ]
+    )
