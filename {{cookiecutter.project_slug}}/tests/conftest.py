@@ -1,6 +1,11 @@
 """Shared fixtures: one model trained per test session, and an API client serving it."""
-
+{% if cookiecutter.hosting_model == "paas" %}
+import json
+import sys
+from collections.abc import Callable, Iterator
+{%- else %}
 from collections.abc import Iterator
+{%- endif %}
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +41,23 @@ def instance() -> dict[str, Any]:
         "season": "summer",
         "temperature": 24.5,
     }
+{%- if cookiecutter.hosting_model == "paas" %}
+
+
+@pytest.fixture(scope="session")
+def container_command() -> Callable[..., list[str]]:
+    """What the image runs for `docker run <image> [arguments]`, with this interpreter."""
+    entrypoint, command = [], []
+    for line in (Path(__file__).parents[1] / "Dockerfile").read_text().splitlines():
+        instruction, _, value = line.partition(" ")
+        if instruction == "ENTRYPOINT":
+            entrypoint = json.loads(value)
+        elif instruction == "CMD":
+            command = json.loads(value)
+
+    def argv(*arguments: str) -> list[str]:
+        program, *rest = entrypoint + (list(arguments) or command)
+        return [sys.executable if program == "python" else program, *rest]
+
+    return argv
+{%- endif %}

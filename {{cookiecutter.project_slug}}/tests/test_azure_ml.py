@@ -13,9 +13,8 @@ import logging
 import os
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,9 @@ COLLECTIONS = ("model_inputs", "model_outputs")
 
 @contextmanager
 def serving(
-    model_dir: Path, log: Path, environment: Mapping[str, str] | None = None
+    command: list[str], model_dir: Path, log: Path, environment: Mapping[str, str] | None = None
 ) -> Iterator[httpx2.Client]:
-    """The image's command on a free port instead of 8000, once it answers the liveness probe."""
+    """`command` (the image's) on a free port instead of 8000, once liveness answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -45,8 +44,8 @@ def serving(
         **(environment or {}),
     }
     with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve"],
+        server = subprocess.Popen(  # noqa: S603 (the image's own command)
+            command,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -85,9 +84,13 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def deployment(
-    model_dir: Path, server_log: Path, collector_config: Path
+    container_command: Callable[..., list[str]],
+    model_dir: Path,
+    server_log: Path,
+    collector_config: Path,
 ) -> Iterator[httpx2.Client]:
-    with serving(model_dir, server_log, {CONFIG_VARIABLE: str(collector_config)}) as client:
+    environment = {CONFIG_VARIABLE: str(collector_config)}
+    with serving(container_command(), model_dir, server_log, environment) as client:
         yield client
 
 
@@ -135,8 +138,10 @@ def test_scoring_route_names_the_invalid_field(
     assert error["msg"].startswith("Input should be 'monday'")
 
 
-def test_readiness_fails_while_liveness_passes_without_a_model(tmp_path: Path) -> None:
-    with serving(tmp_path, tmp_path / "server.log") as client:
+def test_readiness_fails_while_liveness_passes_without_a_model(
+    container_command: Callable[..., list[str]], tmp_path: Path
+) -> None:
+    with serving(container_command(), tmp_path, tmp_path / "server.log") as client:
         ready = client.get("/ready")
     assert ready.status_code == 503
     assert str(tmp_path) in ready.json()["detail"]

@@ -3,9 +3,8 @@
 import os
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,11 @@ def server_environment(**variables: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def sagemaker(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx2.Client]:
+def sagemaker(
+    model_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    container_command: Callable[..., list[str]],
+) -> Iterator[httpx2.Client]:
     """`<image> serve`, as SageMaker starts it; on a free port, as in an inference pipeline."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -33,8 +36,8 @@ def sagemaker(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     environment = server_environment(MODEL_DIR=str(model_dir), SAGEMAKER_BIND_TO_PORT=str(port))
     log = tmp_path_factory.mktemp("sagemaker") / "server.log"
     with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "{{ cookiecutter.package_name }}.sagemaker", "serve"],
+        server = subprocess.Popen(  # noqa: S603 (the image's own command)
+            container_command("serve"),
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -105,9 +108,9 @@ def test_ping_fails_until_a_model_is_loaded(tmp_path: Path) -> None:
     assert str(tmp_path) in response.json()["detail"]
 
 
-def test_the_container_only_serves() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}.sagemaker", "train"],
+def test_the_container_only_serves(container_command: Callable[..., list[str]]) -> None:
+    result = subprocess.run(  # noqa: S603 (the image's own command)
+        container_command("train"),
         env=server_environment(),
         capture_output=True,
         text=True,

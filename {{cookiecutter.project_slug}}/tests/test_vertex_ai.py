@@ -3,9 +3,8 @@
 import os
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,11 @@ PREDICT_ROUTE = f"{HEALTH_ROUTE}:predict"
 
 
 @pytest.fixture(scope="session")
-def vertex_ai(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx2.Client]:
+def vertex_ai(
+    model_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    container_command: Callable[..., list[str]],
+) -> Iterator[httpx2.Client]:
     """The image's command with the variables Vertex AI sets, on a free port instead of 8080."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -35,8 +38,8 @@ def vertex_ai(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     }
     log = tmp_path_factory.mktemp("vertex-ai") / "server.log"
     with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "{{ cookiecutter.package_name }}.vertex_ai"],
+        server = subprocess.Popen(  # noqa: S603 (the image's own command)
+            container_command(),
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
