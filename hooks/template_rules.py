@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment, StrictUndefined
 from jinja2.ext import Extension
 
@@ -49,6 +48,8 @@ class CookiecutterRules(Extension):
 
 def validate_answers(answers: Mapping[str, Any]) -> str:
     """Raise Cookiecutter's own clean error (one line, exit code 1) for the first invalid answer."""
+    from cookiecutter.exceptions import FailedHookException  # not needed by the hooks' process
+
     error = next(TemplateRules(TEMPLATE_ROOT).errors(answers), None)
     if error:
         raise FailedHookException(f"Invalid answer: {error}")
