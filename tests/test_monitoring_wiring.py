@@ -180,14 +180,14 @@ def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
     assert "set -o pipefail" in script, "a failed kubectl exec would go unnoticed"
 
 
-# `make` of the retrain scripts: drift writes the report of $DRIFT (or none, exit 2), retrain
-# records that it ran and promotes nothing.
+# `make` and `uv` of the retrain scripts: drift writes the report of $DRIFT (or none: exit 2), the
+# performance check reports $DEGRADED, retrain records that it ran and promotes nothing.
 FAKE_MAKE = """#!/bin/sh
 case "$1" in
   drift)
     [ "$DRIFT" = none ] && exit 2
     mkdir -p reports/drift
-    echo "{\\"drift_detected\\": $DRIFT}" >reports/drift/drift.json
+    printf '{"drift_detected": %s}\\n' "$DRIFT" >reports/drift/drift.json
     echo "# Drift" >reports/drift/drift.md ;;
   retrain)
     echo retrain >>calls
@@ -195,64 +195,71 @@ case "$1" in
     echo '{"promoted": false, "reason": "not better"}' >reports/retrain/decision.json ;;
 esac
 """
+FAKE_UV = """#!/bin/sh
+[ "$*" = "run python -m PACKAGE.retrain --check-performance" ] || exit 3
+mkdir -p reports/retrain
+printf '{"degraded": %s, "metric": "mae", "live": 9, "recorded": 8}\\n' "$DEGRADED" \\
+  >reports/retrain/performance.json
+""".replace("PACKAGE", PACKAGE)
+# drift report ("none": the drift job fails), degraded, forced -> retrains (None: the run fails)
 RETRAIN_CASES = [
-    # drift report, forced -> retrains (None: the drift step fails the run)
-    ("none", False, None),
-    ("none", True, True),
-    ("false", False, False),
-    ("false", True, True),
-    ("true", False, True),
+    ("none", "false", False, None),
+    ("none", "false", True, True),
+    ("false", "false", False, False),
+    ("false", "true", False, True),
+    ("false", "false", True, True),
+    ("true", "false", False, True),
 ]
+GITHUB_CONDITION = (
+    "steps.drift.outputs.detected == 'true' || steps.performance.outputs.degraded == 'true'"
+    " || env.FORCE == 'true'"
+)
 
 
-def run_retrain_script(ci: str, project: Path, tmp_path: Path, drift: str, force: bool) -> Any:
-    """Run the drift-and-retrain part of the retrain pipeline with a stand-in `make`: whether it
-    retrained, or None when it failed."""
+def run_retrain_script(
+    ci: str, project: Path, tmp_path: Path, drift: str, degraded: str, force: bool
+) -> bool | None:
+    """Run the trigger part of the retrain pipeline with stand-ins for `make` and `uv`: whether
+    it retrained, or None when it failed."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "make").write_text(FAKE_MAKE)
-    (bin_dir / "make").chmod(0o755)
-    work = tmp_path / f"work-{drift}-{force}"
+    for name, script in (("make", FAKE_MAKE), ("uv", FAKE_UV)):
+        (bin_dir / name).write_text(script)
+        (bin_dir / name).chmod(0o755)
+    work = tmp_path / f"work-{drift}-{degraded}-{force}"
     work.mkdir()
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "DRIFT": drift}
-    if ci == "github":
-        steps = yaml.safe_load((project / ".github/workflows/retrain.yml").read_text())
-        steps = {step.get("name"): step for step in steps["jobs"]["retrain"]["steps"]}
-        condition = steps["Retrain"]["if"]
-        assert condition == "steps.drift.outputs.detected == 'true' || env.FORCE == 'true'"
-        outputs = work / "outputs"
-        env |= {"FORCE": str(force).lower(), "GITHUB_OUTPUT": str(outputs)}
-        env |= {"GITHUB_STEP_SUMMARY": str(work / "summary")}
-        script = steps["Detect drift"]["run"]
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "DRIFT": drift, "DEGRADED": degraded}
+    if ci == "gitlab":
+        jobs = yaml.safe_load((project / ".gitlab/ci/retrain.yml").read_text())
+        (script,) = [line for line in jobs["retrain"]["script"] if "make drift" in line]
+        env |= {"RETRAIN_FORCE": str(force).lower()}
         result = subprocess.run(
-            ["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True, check=False
+            ["bash", "-eo", "pipefail", "-c", script], cwd=work, env=env, capture_output=True
+        )
+        return None if result.returncode else (work / "calls").exists()
+    workflow = yaml.safe_load((project / ".github/workflows/retrain.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["retrain"]["steps"]}
+    assert steps["Retrain"]["if"] == GITHUB_CONDITION
+    outputs = work / "outputs"
+    env |= {"FORCE": str(force).lower(), "GITHUB_OUTPUT": str(outputs)}
+    env |= {"GITHUB_STEP_SUMMARY": str(work / "summary")}
+    for name in ("Detect drift", "Check the served model on the newest labelled data"):
+        script = steps[name]["run"]
+        result = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True
         )
         if result.returncode:
             return None
-        detected = "detected=true" in (outputs.read_text() if outputs.exists() else "")
-        return detected or force
-    jobs = yaml.safe_load((project / ".gitlab/ci/retrain.yml").read_text())
-    (script,) = [line for line in jobs["retrain"]["script"] if "make drift" in line]
-    env |= {"RETRAIN_FORCE": str(force).lower()}
-    result = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", script],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode:
-        return None
-    return (work / "calls").exists()
+    written = outputs.read_text().split()
+    return "detected=true" in written or "degraded=true" in written or force
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
-def test_retraining_runs_on_drift_or_when_forced_even_without_a_drift_report(
+def test_retraining_runs_on_drift_or_lost_performance_or_when_forced(
     template: Path, tmp_path: Path, ci: str
 ) -> None:
     project = render_cookiecutter(template, tmp_path / "project", {"ci_provider": ci})
     outcomes = {
-        (drift, force): run_retrain_script(ci, project, tmp_path, drift, force)
-        for drift, force, _ in RETRAIN_CASES
+        case[:3]: run_retrain_script(ci, project, tmp_path, *case[:3]) for case in RETRAIN_CASES
     }
-    assert outcomes == {(drift, force): retrains for drift, force, retrains in RETRAIN_CASES}
+    assert outcomes == {case[:3]: case[3] for case in RETRAIN_CASES}

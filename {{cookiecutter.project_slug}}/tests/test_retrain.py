@@ -8,7 +8,8 @@ import pytest
 from {{ cookiecutter.package_name }} import retrain as job
 from {{ cookiecutter.package_name }}.artifacts import Artifacts
 from {{ cookiecutter.package_name }}.config import RetrainSettings
-from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.data import Dataset
+from {{ cookiecutter.package_name }}.train import Source, train
 
 ROWS, WINDOW = 4_000, 7
 
@@ -81,3 +82,37 @@ def test_cli_fails_clearly_on_a_broken_champion(tmp_path: Path, spec: Path) -> N
     assert job.main([*args, "--output-dir", str(tmp_path / "r")]) == job.EXIT_ERROR
     assert not (tmp_path / "r" / "decision.json").exists()
     assert json.loads(spec.read_text())["seed"] == 42
+
+
+def shifted(n_rows: int, window: int) -> Dataset:
+    """Fresh data whose demand doubled: the champion's errors grow."""
+    data = job.fresh_data(n_rows, window)
+    return Dataset(data.columns, data.units_sold * 2)
+
+
+@pytest.mark.parametrize(("source", "degraded"), [(job.fresh_data, False), (shifted, True)])
+def test_the_performance_check_flags_a_champion_that_got_worse(
+    tmp_path: Path, source: Source, degraded: bool
+) -> None:
+    champion_dir = tmp_path / "artifacts"
+    train(champion_dir, n_rows=ROWS, seed=1)
+    result = job.check_performance(champion_dir, ROWS, WINDOW, RetrainSettings(), source)
+    recorded = json.loads(Artifacts(champion_dir).metrics.read_text())["metrics"]["mae"]
+    assert result["recorded"] == recorded
+    assert result["degraded"] is degraded
+    assert (result["degradation"] > 0.1) is degraded
+    assert (result["live"] > recorded * 1.1) is degraded
+
+
+def test_cli_checks_performance_without_training(tmp_path: Path, spec: Path) -> None:
+    champion_dir, output = tmp_path / "artifacts", tmp_path / "reports"
+    train(champion_dir, n_rows=2_000, seed=1)
+    served = Artifacts(champion_dir).metrics.read_text()
+    args = ["--model-dir", str(champion_dir), "--rows", "2000", "--training-spec", str(spec)]
+    assert job.main([*args, "--output-dir", str(output), "--check-performance"]) == job.EXIT_OK
+    result = json.loads((output / "performance.json").read_text())
+    assert {"degraded", "degradation", "recorded", "live", "max_degradation"} <= set(result)
+    assert not (output / "decision.json").exists()
+    assert Artifacts(champion_dir).metrics.read_text() == served
+    missing = ["--model-dir", str(tmp_path / "none"), "--check-performance"]
+    assert job.main([*args, *missing]) == job.EXIT_ERROR

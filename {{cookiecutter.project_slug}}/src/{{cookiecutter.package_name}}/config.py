@@ -39,7 +39,7 @@ class DriftSettings(BaseSettings):
 
 
 class RetrainSettings(BaseSettings):
-    """Promotion rule of the retraining job, read from `RETRAIN_<FIELD>` variables."""
+    """Trigger and promotion rule of the retraining job, read from `RETRAIN_<FIELD>` variables."""
 
     model_config = SettingsConfigDict(env_prefix="RETRAIN_")
 
@@ -48,4 +48,9 @@ class RetrainSettings(BaseSettings):
         0.01,
         ge=0,
         description="Relative improvement a challenger needs to be promoted; it must be better.",
+    )
+    max_degradation: float = Field(
+        0.1,
+        gt=0,
+        description="Relative loss of the metric on fresh data vs. the holdout that retrains.",
     )

@@ -1,6 +1,7 @@
 """Retrain on fresh data and promote the new model only if it beats the one being served.
 
     python -m {{ cookiecutter.package_name }}.retrain [--model-dir artifacts] [--window N]
+    python -m {{ cookiecutter.package_name }}.retrain --check-performance [--window N]
 
 The challenger is trained on fresh labelled data from `fresh_data`. The champion (the model in
 `--model-dir`) and the challenger are then scored through ONNX Runtime, as served, on the same
@@ -11,8 +12,13 @@ artifacts in `--model-dir` and rewrites `training.json`, so the next image build
 promoted model. Either way `decision.json` in `--output-dir` (`reports/retrain`) records both
 scores, `promoted` and the reason.
 
-Exit codes: 0 decision written (read `promoted`), 2 no decision (bad arguments, unloadable
-champion, failed training).
+`--check-performance` only scores the champion on the same fresh data and compares it with the
+holdout metric recorded at its training: `degraded` in `performance.json` is true when it lost
+more than `RETRAIN_MAX_DEGRADATION` (relative; default 0.1), the retrain workflows' second trigger
+besides drift.
+
+Exit codes: 0 decision (or check) written (read `promoted` or `degraded`), 2 none (bad arguments,
+unloadable champion, failed training).
 """
 
 import argparse
@@ -104,6 +110,35 @@ def retrain(
     }
 
 
+def check_performance(
+    model_dir: Path,
+    n_rows: int,
+    window: int,
+    settings: RetrainSettings | None = None,
+    source: Source = fresh_data,
+) -> dict[str, Any]:
+    """Score the champion on fresh labelled data against the holdout metric of its training."""
+    settings = settings or RetrainSettings()
+    metric = settings.metric
+    served = DemandModel.load(model_dir)
+    fresh = source(n_rows, window)
+    baseline = float(fresh.units_sold.mean())
+    live = evaluate(served.predict(to_matrix(fresh.columns)), fresh, baseline)
+    recorded = served.info["metrics"][metric]
+    degradation = -improvement(metric, recorded, live[metric])
+    return {
+        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model_version": served.version,
+        "metric": metric,
+        "recorded": recorded,
+        "live": live[metric],
+        "degradation": round(degradation, 6),
+        "max_degradation": settings.max_degradation,
+        "degraded": degradation > settings.max_degradation,
+        "data": {"rows": n_rows, "seed": window},
+    }
+
+
 def _install(source_dir: Path, model_dir: Path) -> None:
     """Replace the artifacts of `model_dir` file by file, the metadata last."""
     new, old = Artifacts(source_dir), Artifacts(model_dir)
@@ -124,18 +159,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--training-spec", type=Path, default=SPEC, help="rewritten on promotion")
     parser.add_argument("--output-dir", type=Path, default=Path("reports/retrain"))
+    parser.add_argument(
+        "--check-performance",
+        action="store_true",
+        help="only score the champion on the fresh data (performance.json); train nothing",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    check = args.check_performance
+    what, name = ("check", "performance.json") if check else ("decision", "decision.json")
     try:
         spec = json.loads(args.training_spec.read_text())
         rows, window = args.rows or spec["rows"], args.window or spec["seed"] + 1
-        decision = retrain(args.model_dir, rows, window, spec=args.training_spec)
-    except Exception as error:  # any failure means "no decision": exit code 2, not a traceback
-        logger.error("No retraining decision: %s", error)
+        if check:
+            result = check_performance(args.model_dir, rows, window)
+        else:
+            result = retrain(args.model_dir, rows, window, spec=args.training_spec)
+    except Exception as error:  # any failure means no result: exit code 2, not a traceback
+        logger.error("No retraining %s: %s", what, error)
         return EXIT_ERROR
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    (args.output_dir / "decision.json").write_text(json.dumps(decision, indent=2) + "\n")
-    print(json.dumps(decision, indent=2))
+    (args.output_dir / name).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
     return EXIT_OK
 
 
