@@ -263,3 +263,21 @@ def test_retraining_runs_on_drift_or_lost_performance_or_when_forced(
         case[:3]: run_retrain_script(ci, project, tmp_path, *case[:3]) for case in RETRAIN_CASES
     }
     assert outcomes == {case[:3]: case[3] for case in RETRAIN_CASES}
+
+
+@pytest.mark.parametrize("answers", HOSTING_VARIANTS, ids=variant_id)
+def test_every_alert_links_to_a_runbook_section(
+    template: Path, tmp_path: Path, answers: dict[str, str]
+) -> None:
+    project = render_cookiecutter(template, tmp_path, answers)
+    monitoring = project / "monitoring"
+    headings = re.findall(r"^## (\S+)$", (monitoring / "runbook.md").read_text(), re.MULTILINE)
+    anchors = {f"monitoring/runbook.md#{heading.lower()}" for heading in headings}
+    links = {
+        rule["alert"]: rule["annotations"]["runbook"]
+        for path in sorted((monitoring / "prometheus" / "rules").glob("*.yml"))
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    assert links and not {alert: link for alert, link in links.items() if link not in anchors}
