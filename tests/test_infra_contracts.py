@@ -1,0 +1,311 @@
+"""Contracts of the generated infrastructure and pipelines that no ecosystem validator checks.
+
+`terraform validate` needs the providers (no downloads here), so these tests read the rendered
+files: the image validations of every module against real and malformed references, the
+lifecycle rules that keep deploys and teardowns working on each platform, the deploy scripts'
+wait loops, and the README's list of the CI settings the workflows read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import yaml
+
+from tests.template import HOSTING_VARIANTS, render_cookiecutter, variant_id
+
+VARIANTS = [
+    {**hosting, "ci_provider": ci} for hosting in HOSTING_VARIANTS for ci in ("github", "gitlab")
+]
+CLOUD_VARIANTS = [answers for answers in VARIANTS if answers["hosting_model"] != "on-prem"]
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+# Image references the modules must accept: every registry CI pushes to or deploy.sh copies to.
+VALID_IMAGES = (
+    "ghcr.io/acme/demand-forecast:0123456789abcdef0123456789abcdef01234567",
+    f"ghcr.io/acme/demand-forecast@{DIGEST}",
+    "registry.gitlab.com/group/subgroup/demand-forecast:main",
+    "gitlab.example.com:5050/grp/app:tag",
+    f"gitlab.example.com:5050/grp/app@{DIGEST}",
+    "localhost:5000/demand-forecast:1.0.0",
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/demand-forecast-staging:abc123",
+    f"europe-west1-docker.pkg.dev/my-project/demand-forecast-staging/service:sha256-{'ab' * 32}",
+    "crdemandforecaststag1a2b3.azurecr.io/demand-forecast:v1.2.3_rc-1",
+    "gcr.io/google.com/cloudsdktool/google-cloud-cli:573.0.0-slim",
+)
+INVALID_IMAGES = (
+    "demand-forecast",
+    "demand-forecast:1.0.0",
+    "ghcr.io/acme/demand-forecast",
+    "ghcr.io/acme/demand-forecast:",
+    "ghcr.io/acme/demand-forecast:-leading-dash",
+    "ghcr.io/acme/demand-forecast:" + "a" * 129,
+    "ghcr.io/Acme/Demand-Forecast:1.0.0",
+    "ghcr.io/acme/demand-forecast:has space",
+    "ghcr.io/acme/demand-forecast@sha256:abc",
+    "gitlab.example.com:port/grp/app:tag",
+    "https://ghcr.io/acme/demand-forecast:1.0.0",
+)
+# Image variables and the validation regex that checks them: regex("...", var.<name>).
+HCL_REGEX = re.compile(r'regex\("((?:[^"\\]|\\.)*)",\s*var\.(\w+)\)')
+
+
+@pytest.fixture(scope="module")
+def projects(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each hosting variant with each CI provider, rendered by Cookiecutter."""
+    output = tmp_path_factory.mktemp("contracts")
+    return {
+        variant_id(answers): render_cookiecutter(template, output / variant_id(answers), answers)
+        for answers in VARIANTS
+    }
+
+
+def unquote(value: Any) -> Any:
+    """python-hcl2 output without the quotes it keeps around block labels and strings."""
+    if isinstance(value, dict):
+        return {unquote(key): unquote(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unquote(item) for item in value]
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def load(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        return unquote(hcl2.load(handle))
+
+
+def blocks(module: Path, kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(file, label, body) of every `kind` block (variable, provider) of a module."""
+    for path in sorted(module.glob("*.tf")):
+        for block in load(path).get(kind, []):
+            for label, body in block.items():
+                yield path.name, label, body
+
+
+def resources(module: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(type, name, body) of every managed resource of a module."""
+    for path in sorted(module.glob("*.tf")):
+        for block in load(path).get("resource", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    yield kind, name, body
+
+
+def modules(projects: dict[str, Path]) -> Iterator[tuple[str, Path]]:
+    for key, root in projects.items():
+        for module in sorted((root / "deploy").iterdir()):
+            if any(module.glob("*.tf")):
+                yield key, module
+
+
+def hcl_string(literal: str) -> str:
+    """The value of an HCL quoted string's content (escapes \\\\ and \\")."""
+    return re.sub(r"\\(.)", r"\1", literal)
+
+
+def test_every_image_validation_accepts_real_references_and_rejects_malformed_ones(
+    projects: dict[str, Path],
+) -> None:
+    checked: dict[str, set[str]] = {}
+    for key, module in modules(projects):
+        for file, name, spec in blocks(module, "variable"):
+            if not name.endswith("image"):
+                continue
+            conditions = [rule["condition"] for rule in spec.get("validation", [])]
+            patterns = [
+                hcl_string(match[1])
+                for condition in conditions
+                for match in HCL_REGEX.finditer(condition)
+                if match[2] == name
+            ]
+            assert patterns, f"{key}: {module.name}/{file} variable {name} has no regex validation"
+            for pattern in patterns:
+                # RE2 and Python agree on this subset; $ must not accept a trailing newline.
+                compiled = re.compile(pattern.removesuffix("$") + r"\Z")
+                for image in VALID_IMAGES:
+                    assert compiled.search(image), f"{module.name} {name} rejects {image}"
+                for image in INVALID_IMAGES:
+                    assert not compiled.search(image), f"{module.name} {name} accepts {image}"
+            checked.setdefault(module.name, set()).add(name)
+    assert set(checked) == {
+        "aws-ec2",
+        "gcp-compute-engine",
+        "azure-vm",
+        "sagemaker",
+        "vertex-ai",
+        "azure-ml",
+    }
+    assert checked["gcp-compute-engine"] == {"image", "capture_sync_image"}
+
+
+def test_every_variable_that_is_not_a_flag_is_validated(projects: dict[str, Path]) -> None:
+    for key, module in modules(projects):
+        for file, name, spec in blocks(module, "variable"):
+            if spec.get("type") in ("bool", "${bool}"):
+                continue
+            assert spec.get("validation"), f"{key}: {module.name}/{file} variable {name}"
+
+
+def test_a_sagemaker_deploy_keeps_the_capacity_and_reregisters_autoscaling(
+    projects: dict[str, Path],
+) -> None:
+    root = projects[variant_id({**HOSTING_VARIANTS[5], "ci_provider": "github"})]
+    module = root / "deploy" / "sagemaker"
+    found = {(kind, name): body for kind, name, body in resources(module)}
+    config = found[("aws_sagemaker_endpoint_configuration", "service")]
+    variant = config["production_variants"][0]
+    # A new configuration starts with the variant's current count, never simply the minimum.
+    assert variant["initial_instance_count"] == "${local.initial_instance_count}"
+    lifecycle = config["lifecycle"][0]
+    assert "${production_variants[0].initial_instance_count}" in lifecycle["ignore_changes"]
+    assert "TF_VAR_instance_count=" in (module / "deploy.sh").read_text()
+    # A new instance type deregisters the scalable target (and its policy) before UpdateEndpoint.
+    target = found[("aws_appautoscaling_target", "variant")]
+    trigger = target["lifecycle"][0]["replace_triggered_by"]
+    assert trigger == ["${terraform_data.variant_instance_type}"]
+    assert found[("terraform_data", "variant_instance_type")]["input"] == "${var.instance_type}"
+    policy = found[("aws_appautoscaling_policy", "invocations")]
+    assert policy["lifecycle"][0]["replace_triggered_by"] == [
+        "${aws_appautoscaling_target.variant}"
+    ]
+
+
+def test_storage_accounts_closed_to_the_runner_keep_the_provider_off_their_data_plane(
+    projects: dict[str, Path],
+) -> None:
+    for key, module in modules(projects):
+        closed = [
+            name
+            for kind, name, body in resources(module)
+            if kind == "azurerm_storage_account"
+            and any(rule.get("default_action") == "Deny" for rule in body.get("network_rules", []))
+        ]
+        if not closed:
+            continue
+        features = [
+            feature
+            for _, label, body in blocks(module, "provider")
+            if label == "azurerm"
+            for feature in body.get("features", [])
+        ]
+        storage = [block for feature in features for block in feature.get("storage", [])]
+        assert any(block.get("data_plane_available") is False for block in storage), (
+            f"{key}: {module.name} storage accounts {closed} deny the CI runner's network"
+        )
+
+
+def test_azure_ml_assets_are_never_managed_as_deletable_resources(
+    projects: dict[str, Path],
+) -> None:
+    # Environments, models, data and components can only be archived: deleting them fails.
+    assets = re.compile(
+        r"Microsoft\.MachineLearningServices/workspaces/(environments|models|data|components)\b"
+    )
+    for key, module in modules(projects):
+        for kind, name, body in resources(module):
+            if kind == "azapi_resource":
+                assert not assets.match(body["type"]), f"{key}: {module.name} {kind}.{name}"
+
+
+def test_wait_loops_of_the_deploy_scripts_fail_on_timeout(projects: dict[str, Path]) -> None:
+    loop = re.compile(r"^(\s*)for _ in \$\(seq \d+\); do$")
+    seen = 0
+    for key, root in projects.items():
+        for script in sorted((root / "deploy").glob("*/deploy.sh")):
+            lines = script.read_text().splitlines()
+            for number, line in enumerate(lines):
+                start = loop.match(line)
+                if not start:
+                    continue
+                seen += 1
+                end = lines.index(f"{start[1]}done", number)
+                after = "\n".join(lines[end + 1 : end + 5])
+                assert "exit 1" in after and ">&2" in after, (
+                    f"{key}: {script.relative_to(root)} line {number + 1}: the loop falls "
+                    "through on timeout without an error"
+                )
+    assert seen
+
+
+def deploy_section(readme: str) -> str:
+    return readme.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
+
+
+def github_settings(root: Path) -> set[str]:
+    text = "\n".join(path.read_text() for path in (root / ".github" / "workflows").glob("*.yml"))
+    names = set(re.findall(r"\b(?:secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)", text))
+    return names - {"GITHUB_TOKEN"}
+
+
+def gitlab_settings(root: Path) -> set[str]:
+    """Variables the pipeline reads that neither GitLab nor the pipeline itself defines."""
+    files = [root / ".gitlab-ci.yml", *sorted((root / ".gitlab" / "ci").glob("*.yml"))]
+    defined: set[str] = set()
+    used: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("variables", "id_tokens") and isinstance(value, dict):
+                    defined.update(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, str):
+            # Shell assignments (export A=... B=...) define names; \$NAME is the remote shell's.
+            defined.update(re.findall(r"(?:^|[\s;(])([A-Z_][A-Z0-9_]*)=", node))
+            used.update(re.findall(r"(?<!\\)\$\{?([A-Z_][A-Z0-9_]*)", node))
+
+    for path in files:
+        walk(yaml.safe_load(path.read_text()))
+    # Predefined by GitLab or by the job images.
+    predefined = {name for name in used if name.startswith(("CI_", "GITLAB_"))} | {"PATH"}
+    return used - defined - predefined
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
+def test_every_ci_setting_the_pipelines_read_is_documented_under_deploy(
+    projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    root = projects[variant_id(answers)]
+    section = deploy_section((root / "README.md").read_text())
+    settings = (
+        github_settings(root) if answers["ci_provider"] == "github" else gitlab_settings(root)
+    )
+    assert settings
+    missing = sorted(name for name in settings if f"`{name}`" not in section)
+    assert not missing, f"README.md's Deploy section does not mention {missing}"
+
+
+@pytest.mark.parametrize("answers", CLOUD_VARIANTS[::2], ids=variant_id)
+def test_the_teardown_command_sets_every_required_variable(
+    projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    root = projects[variant_id(answers)]
+    (module,) = (path for path in (root / "deploy").iterdir() if any(path.glob("*.tf")))
+    section = deploy_section((root / "README.md").read_text())
+    teardown = section.split("#### Teardown", 1)[1].split("\n### ", 1)[0]
+    code = "\n".join(re.findall(r"```bash\n(.*?)```", teardown, flags=re.DOTALL))
+    (command,) = re.findall(r"terraform destroy(?:[^\n]*\\\n)*[^\n]*", code)
+    exported_before = "With the variables of the deploy step exported" in teardown
+    for _, name, spec in blocks(module, "variable"):
+        if "default" in spec:
+            continue
+        given = bool(re.search(rf"-var '?{name}=", command)) or f"TF_VAR_{name}=" in teardown
+        if exported_before:
+            given = given or f"export TF_VAR_{name}=" in section
+        assert given, f"{module.name}: `terraform destroy` in the README would prompt for {name}"
+        literal = re.search(rf"-var {name}=([^\s\"'$<]\S*)", command)
+        if name == "image" and literal:
+            image = literal[1]
+            assert re.fullmatch(r"[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[\w][\w.-]*|@.+)", image), (
+                f"{module.name}: the teardown's image {image} fails the module's validation"
+            )
