@@ -144,7 +144,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> N
     body = b'{"instances": [' + b" " * MAX_BODY_BYTES + b"]}"
     response = client.post("/predict", content=body, headers={"content-type": JSON})
     assert response.status_code == 413
-    assert str(MAX_BODY_BYTES) in response.json()["detail"]
+    assert "Content Too Large" in response.text
 
 
 def test_a_streamed_oversized_body_is_refused(client: TestClient) -> None:

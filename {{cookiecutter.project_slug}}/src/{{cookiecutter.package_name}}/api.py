@@ -13,7 +13,6 @@ from fastapi.routing import APIRoute
 {% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
 from . import azure_ml
 {% endif -%}
-from .body_limit import BodySizeLimit
 from .capture import CaptureWriter
 from .config import Settings
 from .decoding import decode_request
@@ -116,6 +115,7 @@ router.add_api_route(
     predict,
     methods=["POST"],
     dependencies=[Depends(require_json)],
+    max_body_size=MAX_BODY_BYTES,
     route_class_override=PredictRoute,
 )
 
@@ -152,7 +152,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="{{ cookiecutter.project_name }}", lifespan=lifespan)
     app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    instrument(app, drift_report=settings.drift_report)  # outermost: it sees every status
+    instrument(app, drift_report=settings.drift_report)
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app

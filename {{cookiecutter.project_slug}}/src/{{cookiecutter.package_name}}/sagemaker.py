@@ -13,6 +13,7 @@ from pydantic import Field
 
 from . import api
 from .config import Settings
+from .schemas import MAX_BODY_BYTES
 from .serve import run
 
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.predict,
         methods=["POST"],
         dependencies=[Depends(api.require_json)],
+        max_body_size=MAX_BODY_BYTES,
         summary="SageMaker inference",
     )
     return app

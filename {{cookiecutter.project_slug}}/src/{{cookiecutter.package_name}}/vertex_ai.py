@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import api
 from .config import Settings
 from .model import DemandModel
-from .schemas import PredictRequest
+from .schemas import MAX_BODY_BYTES, PredictRequest
 from .serve import run
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,9 @@ def create_app(settings: VertexSettings | None = None) -> FastAPI:
     app = api.create_app(settings)
     own = len(app.router.routes)
     app.add_api_route(settings.health_route, api.ready, methods=["GET"])
-    app.add_api_route(settings.predict_route, predict, methods=["POST"])
+    app.add_api_route(
+        settings.predict_route, predict, methods=["POST"], max_body_size=MAX_BODY_BYTES
+    )
     # Vertex AI's routes go first, to answer where they share a path with the service's own.
     app.router.routes[:] = app.router.routes[own:] + app.router.routes[:own]
     return app
