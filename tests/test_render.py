@@ -106,3 +106,22 @@ def test_rendering_is_deterministic(template: Path, tmp_path: Path) -> None:
     first = render_copier(template, tmp_path / "a", {})
     second = render_copier(template, tmp_path / "b", {})
     assert tree(first) == tree(second)
+
+
+# Serving platforms and the words that name them in code: only their own variant mentions them.
+PLATFORM_WORDS = {
+    "aws": re.compile(rb"sagemaker", re.IGNORECASE),
+    "gcp": re.compile(rb"vertex|\bAIP_", re.IGNORECASE),
+    "azure": re.compile(rb"azure ?ml|azureml|azure_ml", re.IGNORECASE),
+}
+
+
+def test_code_names_no_other_serving_platform(rendered: dict) -> None:
+    for key, (answers, files, _) in rendered.items():
+        platform = answers.get("cloud_provider") if answers["hosting_model"] == "paas" else None
+        for name, (content, _) in files.items():
+            if not name.startswith(("src/", "tests/")):
+                continue
+            for cloud, words in PLATFORM_WORDS.items():
+                if cloud != platform:
+                    assert not words.search(content), f"{key}: {name} mentions the {cloud} platform"

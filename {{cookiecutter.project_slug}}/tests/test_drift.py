@@ -1,6 +1,8 @@
+{%- set platform = cookiecutter.cloud_provider if cookiecutter.hosting_model == "paas" else "" -%}
 """The drift job flags shifted inputs, stays quiet on unshifted ones, and reads every capture."""
-
+{% if platform == "aws" %}
 import base64
+{%- endif %}
 import gzip
 import json
 from pathlib import Path
@@ -119,6 +121,9 @@ def test_a_missing_directory_or_reference_is_an_error(tmp_path: Path, reference:
     assert run(tmp_path / "captures", tmp_path / "none.json", tmp_path / "out") == drift.EXIT_ERROR
 
 
+{%- if platform == "aws" %}
+
+
 def sagemaker_record(rows: list[dict[str, Any]], encoding: str) -> dict[str, Any]:
     body = json.dumps({"instances": rows})
     data = base64.b64encode(body.encode()).decode() if encoding == "BASE64" else body
@@ -143,6 +148,7 @@ def sagemaker_record(rows: list[dict[str, Any]], encoding: str) -> dict[str, Any
         },
         "eventVersion": "0",
     }
+{%- elif platform == "gcp" %}
 
 
 def vertex_ai_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -155,6 +161,7 @@ def vertex_ai_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "request_payload": [json.dumps(row) for row in rows],
         "response_payload": [json.dumps(1.0) for _ in rows],
     }
+{%- elif platform == "azure" %}
 
 
 def azure_ml_record(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -177,6 +184,7 @@ def azure_ml_record(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
         "collectdatatype": "pandas.core.frame.DataFrame",
         "agent": "azureml-ai-monitoring/1.0.0",
     }
+{%- endif %}
 
 
 def test_every_capture_format_is_read(tmp_path: Path) -> None:
@@ -184,15 +192,19 @@ def test_every_capture_format_is_read(tmp_path: Path) -> None:
     service = {"timestamp": "2026-01-02T03:04:05+00:00", "model_version": "v1", "instance": rows[0]}
     records = {
         "service/capture-1.jsonl": [service],
+{%- if platform == "aws" %}
         "sagemaker/2026/01/02/03/a.jsonl": [
             sagemaker_record(rows[:2], "JSON"),
             sagemaker_record(rows[2:], "BASE64"),
         ],
+{%- elif platform == "gcp" %}
         "vertex/export-000.json": [vertex_ai_row(rows[:3])],
+{%- elif platform == "azure" %}
         "azure/model_inputs/2026/01/02/03/b.jsonl": [
             azure_ml_record(rows, "model_inputs"),
             azure_ml_record(rows, "model_outputs"),
         ],
+{%- endif %}
     }
     for name, lines in records.items():
         path = tmp_path / name
@@ -202,15 +214,22 @@ def test_every_capture_format_is_read(tmp_path: Path) -> None:
         archive.write(json.dumps({"instance": rows[1]}) + "\n")
 
     found, formats = drift.read_captures(tmp_path)
-    assert len(found) == 1 + 4 + 3 + 4 + 1
-    assert formats == {
-        "service": 2,
-        "sagemaker": 2,
-        "vertex_ai": 1,
-        "azure_ml": 1,
-        "azure_ml_other": 1,
-    }
+{%- if platform == "aws" %}
+    assert len(found) == 2 + 4
+    assert formats == {"service": 2, "sagemaker": 2}
     assert rows[2] in found
+{%- elif platform == "gcp" %}
+    assert len(found) == 2 + 3
+    assert formats == {"service": 2, "vertex_ai": 1}
+    assert rows[2] in found
+{%- elif platform == "azure" %}
+    assert len(found) == 2 + 4
+    assert formats == {"service": 2, "azure_ml": 1, "azure_ml_other": 1}
+    assert rows[2] in found
+{%- else %}
+    assert found == [rows[1], rows[0]]
+    assert formats == {"service": 2}
+{%- endif %}
 
 
 def test_old_records_are_left_out(tmp_path: Path) -> None:

@@ -1,3 +1,4 @@
+{%- set platform = cookiecutter.cloud_provider if cookiecutter.hosting_model == "paas" else "" -%}
 """Input drift: recently captured instances against the training reference, per feature.
 
 Each feature gets a population stability index, PSI = sum((a - e) * ln(a / e)) over the shares
@@ -8,10 +9,27 @@ finite. Common reading: below 0.1 stable, 0.1-0.2 moderate shift, above 0.2 drif
 
     python -m {{ cookiecutter.package_name }}.drift [--capture-dir DIR] [--since-hours H]
 
-reads every `*.jsonl` and `*.json` file under DIR (default `$CAPTURE_DIR`; gzipped too) and
-recognises each record by its shape: this service's capture, SageMaker data capture, Vertex AI
-request-response logging rows exported from BigQuery as JSON lines, and Azure ML data collector
-`model_inputs`. It writes `drift.json` and `drift.md` to `--output-dir` (`reports/drift`).
+{%- if platform == "aws" %}
+
+reads every `*.jsonl` and `*.json` file under DIR (default `$CAPTURE_DIR`; gzipped too): this
+service's capture and SageMaker data capture. It writes `drift.json` and `drift.md` to
+`--output-dir` (`reports/drift`).
+{%- elif platform == "gcp" %}
+
+reads every `*.jsonl` and `*.json` file under DIR (default `$CAPTURE_DIR`; gzipped too): this
+service's capture and Vertex AI request-response logging rows exported from BigQuery as JSON
+lines. It writes `drift.json` and `drift.md` to `--output-dir` (`reports/drift`).
+{%- elif platform == "azure" %}
+
+reads every `*.jsonl` and `*.json` file under DIR (default `$CAPTURE_DIR`; gzipped too): this
+service's capture and the `model_inputs` of the Azure ML data collector. It writes `drift.json`
+and `drift.md` to `--output-dir` (`reports/drift`).
+{%- else %}
+
+reads every `*.jsonl` and `*.json` file under DIR (default `$CAPTURE_DIR`; gzipped too) that
+this service's capture wrote. It writes `drift.json` and `drift.md` to `--output-dir`
+(`reports/drift`).
+{%- endif %}
 Thresholds come from `DRIFT_PSI_WARN`, `DRIFT_PSI_ALERT` and `DRIFT_MIN_SAMPLES`.
 
 Exit codes: 0 report written, drifted or not (read `drift_detected`; `status` is
@@ -20,8 +38,10 @@ Exit codes: 0 report written, drifted or not (read `drift_detected`; `status` is
 """
 
 import argparse
+{%- if platform == "aws" %}
 import base64
 import binascii
+{%- endif %}
 import gzip
 import json
 import logging
@@ -85,7 +105,11 @@ def read_captures(
                             formats["too_old"] += 1
                             continue
                         kind, found = _instances(record)
+{%- if platform == "aws" %}
                     except (ValueError, KeyError, TypeError, binascii.Error):
+{%- else %}
+                    except (ValueError, KeyError, TypeError):
+{%- endif %}
                         formats["unreadable"] += 1
                         continue
                     formats[kind] += 1
@@ -113,23 +137,28 @@ def _instances(record: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The format of one capture record and the instances it holds."""
     if "instance" in record:
         return "service", [record["instance"]]
+{%- if platform == "aws" %}
     if "captureData" in record:  # SageMaker data capture: the request body, as sent
         request = record["captureData"]["endpointInput"]
         data = request["data"]
         if request.get("encoding") == "BASE64":
             data = base64.b64decode(data, validate=True)
         return "sagemaker", _payload(json.loads(data))
+{%- elif platform == "gcp" %}
     if "request_payload" in record:  # Vertex AI: one JSON string per logged instance or body
         payloads = record["request_payload"]
         payloads = [payloads] if isinstance(payloads, str) else payloads
         return "vertex_ai", [i for p in payloads for i in _payload(json.loads(p))]
+{%- elif platform == "azure" %}
     kind = record.get("type", "")
     if kind.startswith("azureml.inference."):  # Azure ML data collector (CloudEvents)
         if not kind.endswith(("model_inputs", "request")):
             return "azure_ml_other", []  # model_outputs, response: not inputs
         data = record["data"]
         return "azure_ml", _payload(json.loads(data) if isinstance(data, str) else data)
+{%- endif %}
     raise KeyError("no known capture format")
+{%- if platform %}
 
 
 def _payload(payload: Any) -> list[Any]:
@@ -137,20 +166,30 @@ def _payload(payload: Any) -> list[Any]:
     if isinstance(payload, dict) and "instances" in payload:
         return list(payload["instances"])
     return list(payload) if isinstance(payload, list) else [payload]
+{%- endif %}
 
 
 def _timestamp(record: Mapping[str, Any]) -> datetime | None:
     """When the record was captured, from the field of its format; None when it has none."""
+{%- if platform == "aws" %}
     metadata = record.get("eventMetadata")
-    stamp = (
-        record.get("timestamp")
-        or record.get("logging_time")
-        or record.get("time")
-        or (metadata.get("inferenceTime") if isinstance(metadata, dict) else None)
+    stamp = record.get("timestamp") or (
+        metadata.get("inferenceTime") if isinstance(metadata, dict) else None
     )
+{%- elif platform == "gcp" %}
+    stamp = record.get("timestamp") or record.get("logging_time")
+{%- elif platform == "azure" %}
+    stamp = record.get("timestamp") or record.get("time")
+{%- else %}
+    stamp = record.get("timestamp")
+{%- endif %}
     if not stamp:
         return None
-    parsed = datetime.fromisoformat(str(stamp).replace("Z", "+00:00").replace(" UTC", "+00:00"))
+{%- if platform == "gcp" %}
+    parsed = datetime.fromisoformat(str(stamp).replace(" UTC", "+00:00"))  # BigQuery's format
+{%- else %}
+    parsed = datetime.fromisoformat(str(stamp))
+{%- endif %}
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
