@@ -8,7 +8,7 @@ import pytest
 from {{ cookiecutter.package_name }} import retrain as job
 from {{ cookiecutter.package_name }}.artifacts import Artifacts
 from {{ cookiecutter.package_name }}.config import RetrainSettings
-from {{ cookiecutter.package_name }}.data import Dataset
+from {{ cookiecutter.package_name }}.data import Dataset, load
 from {{ cookiecutter.package_name }}.train import Source, train
 
 ROWS, WINDOW = 4_000, 7
@@ -33,12 +33,21 @@ def test_a_better_challenger_is_promoted(tmp_path: Path, spec: Path) -> None:
     assert json.loads(spec.read_text()) == {"rows": ROWS, "seed": WINDOW}
 
 
+def test_the_image_build_trains_exactly_the_promoted_model(tmp_path: Path, spec: Path) -> None:
+    champion_dir = tmp_path / "artifacts"
+    train(champion_dir, n_rows=300, seed=1)
+    decision = job.retrain(champion_dir, ROWS, WINDOW, RetrainSettings(), spec=spec)
+    promoted = json.loads(spec.read_text())  # what the image build trains from
+    rebuilt = train(tmp_path / "image", n_rows=promoted["rows"], seed=promoted["seed"])
+    assert rebuilt["model_version"] == decision["challenger"]["model_version"]
+
+
 @pytest.mark.parametrize("min_improvement", [0.01, 0.0])
 def test_an_equal_challenger_is_not_promoted(
     tmp_path: Path, spec: Path, min_improvement: float
 ) -> None:
     champion_dir = tmp_path / "artifacts"
-    train(champion_dir, n_rows=ROWS, seed=WINDOW, source=job.fresh_data)
+    train(champion_dir, n_rows=ROWS, seed=WINDOW, source=load)
     before = Artifacts(champion_dir).metrics.read_text()
     settings = RetrainSettings(metric="r2", min_improvement=min_improvement)
     decision = job.retrain(champion_dir, ROWS, WINDOW, settings, spec=spec)
@@ -86,11 +95,11 @@ def test_cli_fails_clearly_on_a_broken_champion(tmp_path: Path, spec: Path) -> N
 
 def shifted(n_rows: int, window: int) -> Dataset:
     """Fresh data whose demand doubled: the champion's errors grow."""
-    data = job.fresh_data(n_rows, window)
+    data = load(n_rows, window)
     return Dataset(data.columns, data.units_sold * 2)
 
 
-@pytest.mark.parametrize(("source", "degraded"), [(job.fresh_data, False), (shifted, True)])
+@pytest.mark.parametrize(("source", "degraded"), [(load, False), (shifted, True)])
 def test_the_performance_check_flags_a_champion_that_got_worse(
     tmp_path: Path, source: Source, degraded: bool
 ) -> None:

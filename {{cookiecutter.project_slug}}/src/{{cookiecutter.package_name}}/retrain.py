@@ -3,7 +3,7 @@
     python -m {{ cookiecutter.package_name }}.retrain [--model-dir artifacts] [--window N]
     python -m {{ cookiecutter.package_name }}.retrain --check-performance [--window N]
 
-The challenger is trained on fresh labelled data from `fresh_data`. The champion (the model in
+The challenger is trained on fresh labelled data from `data.load`. The champion (the model in
 `--model-dir`) and the challenger are then scored through ONNX Runtime, as served, on the same
 holdout rows of that data. The challenger is promoted when it is better on `RETRAIN_METRIC` (mae,
 rmse or r2; default mae) by at least `RETRAIN_MIN_IMPROVEMENT` (relative; default 0.01; with 0 any
@@ -34,7 +34,7 @@ from typing import Any
 
 from .artifacts import Artifacts
 from .config import RetrainSettings
-from .data import Dataset, generate, split
+from .data import load, split
 from .features import to_matrix
 from .model import DemandModel
 from .train import SPEC, Source, evaluate, fit
@@ -43,14 +43,6 @@ logger = logging.getLogger(__name__)
 
 LOWER_IS_BETTER = frozenset({"mae", "rmse"})
 EXIT_OK, EXIT_ERROR = 0, 2
-
-
-def fresh_data(n_rows: int, window: int) -> Dataset:
-    """Labelled rows of data window `window`: the seam to connect to your own data.
-
-    Stands in for "the sales of the last weeks" with the synthetic generator, one seed per window.
-    """
-    return generate(n_rows, seed=window)
 
 
 def improvement(metric: str, champion: float, challenger: float) -> float:
@@ -66,7 +58,7 @@ def retrain(
     n_rows: int,
     window: int,
     settings: RetrainSettings | None = None,
-    source: Source = fresh_data,
+    source: Source = load,
     spec: Path = SPEC,
 ) -> dict[str, Any]:
     """Train a challenger, compare it with the champion in `model_dir`, promote the better one."""
@@ -115,7 +107,7 @@ def check_performance(
     n_rows: int,
     window: int,
     settings: RetrainSettings | None = None,
-    source: Source = fresh_data,
+    source: Source = load,
 ) -> dict[str, Any]:
     """Score the champion on fresh labelled data against the holdout metric of its training."""
     settings = settings or RetrainSettings()

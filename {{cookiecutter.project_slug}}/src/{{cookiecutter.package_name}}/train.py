@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from .artifacts import Artifacts
-from .data import Dataset, generate, split
+from .data import Dataset, load, split
 from .features import CATEGORICAL, FEATURES, to_matrix
 from .reference import feature_statistics
 
@@ -60,7 +60,7 @@ def evaluate(predictions: np.ndarray, holdout: Dataset, baseline: float) -> dict
 
 
 def train(
-    output_dir: Path, n_rows: int = 20_000, seed: int = 42, source: Source = generate
+    output_dir: Path, n_rows: int = 20_000, seed: int = 42, source: Source = load
 ) -> dict[str, Any]:
     """Fit on `n_rows` rows of `source` data and write the artifacts; returns their summary."""
     train_set, holdout = split(source(n_rows, seed), seed=seed)
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     spec = json.loads(SPEC.read_text())
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output-dir", type=Path, default=Path("artifacts"))
-    parser.add_argument("--rows", type=int, default=spec["rows"], help="synthetic rows to generate")
+    parser.add_argument("--rows", type=int, default=spec["rows"], help="labelled rows to train on")
     parser.add_argument("--seed", type=int, default=spec["seed"], help="data window and model seed")
     args = parser.parse_args(argv)
     summary = train(args.output_dir, n_rows=args.rows, seed=args.seed)
