@@ -1,5 +1,6 @@
 # Captured predictions (JSON lines, one folder per VM), the drift job's input. Only the VM subnet
-# and Entra ID principals with a data role reach the blobs: no account keys, no SAS, no anonymous access.
+# and the addresses in capture_reader_cidrs reach the account, and only Entra ID principals with a
+# data role the blobs: no account keys, no SAS, no anonymous access.
 # Terraform manages all of it through Azure Resource Manager (versions.tf turns the provider's
 # storage data-plane calls off), so plans and applies work from runners outside the subnet.
 
@@ -29,6 +30,7 @@ resource "azurerm_storage_account" "captures" {
     default_action             = "Deny"
     bypass                     = ["AzureServices", "Logging", "Metrics"]
     virtual_network_subnet_ids = [azurerm_subnet.vm.id]
+    ip_rules                   = [for cidr in var.capture_reader_cidrs : trimsuffix(cidr, "/32")] # Azure takes a /32 as a plain address
   }
 
   blob_properties {

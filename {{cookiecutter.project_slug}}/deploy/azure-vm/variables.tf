@@ -146,6 +146,20 @@ variable "vnet_cidr" {
   }
 }
 
+variable "capture_reader_cidrs" {
+  description = "Public IPv4 addresses or CIDR blocks that may read the captured predictions besides the VM subnet, such as the static egress address of the runner of the retrain workflow (GitHub-hosted runners have none: use a self-hosted runner or one with a static IP)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for cidr in var.capture_reader_cidrs :
+      can(cidrhost(strcontains(cidr, "/") ? cidr : "${cidr}/32", 0)) && !strcontains(cidr, ":") && !startswith(cidr, "0.0.0.0")
+    ])
+    error_message = "capture_reader_cidrs must list public IPv4 addresses or CIDR blocks such as 203.0.113.7 or 203.0.113.0/24, never 0.0.0.0/0."
+  }
+}
+
 variable "capture_retention_days" {
   description = "Days captured predictions are kept in the storage account before they are deleted."
   type        = number
