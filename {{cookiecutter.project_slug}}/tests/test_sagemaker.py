@@ -1,18 +1,31 @@
-"""The container keeps SageMaker's contract: `serve`, GET /ping and POST /invocations."""
+"""The container keeps SageMaker's contract: `serve`, GET /ping and POST /invocations; its
+Model Monitor baseline dataset has the layout of the captures the monitor compares with it."""
 
+import base64
+import csv
+import importlib.util
+import io
+import json
 import os
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package_name }} import model_monitor
+from {{ cookiecutter.package_name }}.artifacts import Artifacts
+from {{ cookiecutter.package_name }}.features import FEATURES
 from {{ cookiecutter.package_name }}.sagemaker import SageMakerSettings, create_app
+from {{ cookiecutter.package_name }}.schemas import PredictRequest
+
+PREPROCESSOR = Path(__file__).parents[1] / "deploy" / "sagemaker" / "monitor" / "preprocessor.py"
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -118,3 +131,118 @@ def test_the_container_only_serves(container_command: Callable[..., list[str]]) 
     )
     assert result.returncode == 2
     assert "invalid choice: 'train'" in result.stderr
+
+
+def preprocess_handler() -> Callable[[Any], Any]:
+    """The record preprocessor Terraform uploads for the data-quality job."""
+    spec = importlib.util.spec_from_file_location("preprocessor", PREPROCESSOR)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.preprocess_handler
+
+
+def capture_line(body: dict[str, Any], encoding: str) -> str:
+    """One line of SageMaker data capture for a JSON request answered with 200."""
+    data = json.dumps(body)
+    if encoding == "BASE64":
+        data = base64.b64encode(data.encode()).decode()
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {
+                    "observedContentType": "application/json",
+                    "mode": "INPUT",
+                    "data": data,
+                    "encoding": encoding,
+                },
+                "endpointOutput": {
+                    "observedContentType": "application/json",
+                    "mode": "OUTPUT",
+                    "data": json.dumps({"predictions": [1.0], "model_version": "0"}),
+                    "encoding": "JSON",
+                },
+            },
+            "eventMetadata": {"eventId": "0", "inferenceTime": "2026-01-01T00:00:00Z"},
+            "eventVersion": "0",
+        }
+    )
+
+
+def inference_record(line: str) -> SimpleNamespace:
+    """The analyzer's inference_record of a capture line: endpoint_input, endpoint_output."""
+    captured = json.loads(line)["captureData"]
+    return SimpleNamespace(
+        **{
+            key: SimpleNamespace(
+                data=value["data"],
+                encoding=value["encoding"],
+                observed_content_type=value["observedContentType"],
+                mode=value["mode"],
+            )
+            for key, value in (
+                ("endpoint_input", captured["endpointInput"]),
+                ("endpoint_output", captured["endpointOutput"]),
+            )
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def training_instances(model_dir: Path) -> list[dict[str, Any]]:
+    return model_monitor.records(model_monitor.training_set(model_dir))
+
+
+@pytest.fixture(scope="module")
+def baseline_csv(training_instances: list[dict[str, Any]]) -> list[list[str]]:
+    output = io.StringIO()
+    model_monitor.write_csv(training_instances, output)
+    return list(csv.reader(io.StringIO(output.getvalue())))
+
+
+@pytest.mark.parametrize("encoding", ["JSON", "BASE64"])
+def test_the_baseline_has_the_columns_a_captured_request_is_flattened_into(
+    baseline_csv: list[list[str]], instance: dict[str, Any], encoding: str
+) -> None:
+    # The analyzer orders a flattened record's keys lexicographically: the baseline's header.
+    reordered = dict(reversed(instance.items()))
+    line = capture_line({"instances": [instance, reordered]}, encoding)
+    flattened = preprocess_handler()(inference_record(line))
+    assert len(flattened) == 2
+    header = baseline_csv[0]
+    for record in flattened:
+        assert sorted(record) == header
+    assert header == sorted(FEATURES)
+
+
+def test_the_baseline_spells_each_value_as_a_captured_request_does(
+    baseline_csv: list[list[str]], training_instances: list[dict[str, Any]]
+) -> None:
+    header, *rows = baseline_csv
+    body = {"instances": training_instances[:50]}
+    flattened = preprocess_handler()(inference_record(capture_line(body, "JSON")))
+    assert [[model_monitor.cell(record[name]) for name in header] for record in flattened] == (
+        rows[:50]
+    )
+    assert {row[header.index("promotion")] for row in rows} == {"true", "false"}
+    assert {row[header.index("season")] for row in rows} == {"winter", "spring", "summer", "autumn"}
+
+
+def test_the_baseline_is_the_training_set_as_requests_the_endpoint_accepts(
+    model_dir: Path, baseline_csv: list[list[str]], training_instances: list[dict[str, Any]]
+) -> None:
+    summary = json.loads(Artifacts(model_dir).metrics.read_text())
+    assert len(baseline_csv) - 1 == len(training_instances) == summary["n_train"]
+    for start in range(0, len(training_instances), 5_000):
+        PredictRequest.model_validate({"instances": training_instances[start : start + 5_000]})
+
+
+def test_the_image_prints_its_model_version_and_baseline_dataset(
+    model_dir: Path, baseline_csv: list[list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_monitor.main(["version", "--model-dir", str(model_dir)])
+    version = capsys.readouterr().out
+    assert version == json.loads(Artifacts(model_dir).metrics.read_text())["model_version"] + "\n"
+    model_monitor.main(["dataset", "--model-dir", str(model_dir)])
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == baseline_csv
