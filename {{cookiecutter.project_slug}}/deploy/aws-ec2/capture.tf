@@ -1,9 +1,14 @@
 # Captured predictions, the input of the drift job: every VM copies the JSON lines the service
 # writes to CAPTURE_DIR into s3://<bucket>/capture/<VM host name>/ (see cloud-init.yaml.tftpl).
+# The retrain workflow puts the drift job's report back into the same bucket, outside the capture
+# prefix, at drift/drift.json; every VM downloads it for the service's drift metrics.
 
 locals {
-  capture_prefix = "capture"
-  capture_uri    = "s3://${aws_s3_bucket.capture.id}/${local.capture_prefix}"
+  capture_prefix   = "capture"
+  capture_uri      = "s3://${aws_s3_bucket.capture.id}/${local.capture_prefix}"
+  drift_prefix     = "drift"
+  drift_report_key = "${local.drift_prefix}/drift.json"
+  drift_report_uri = "s3://${aws_s3_bucket.capture.id}/${local.drift_report_key}"
 }
 
 resource "aws_s3_bucket" "capture" {
@@ -49,7 +54,8 @@ resource "aws_s3_bucket_versioning" "capture" {
   }
 }
 
-# A capture file is uploaded again while it grows; only its last version is worth keeping.
+# A capture file is uploaded again while it grows; only its last version is worth keeping. The
+# drift report is replaced by every retrain run: it never expires, its old versions do.
 resource "aws_s3_bucket_lifecycle_configuration" "capture" {
   bucket = aws_s3_bucket.capture.id
 
@@ -57,7 +63,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "capture" {
     id     = "expire"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = "${local.capture_prefix}/"
+    }
 
     expiration {
       days = var.capture_retention_days
@@ -65,6 +73,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "capture" {
 
     noncurrent_version_expiration {
       noncurrent_days = 1
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  rule {
+    id     = "drift-report"
+    status = "Enabled"
+
+    filter {
+      prefix = "${local.drift_prefix}/"
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 30
     }
 
     abort_incomplete_multipart_upload {

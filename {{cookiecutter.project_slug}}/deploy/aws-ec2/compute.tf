@@ -30,6 +30,8 @@ resource "aws_launch_template" "service" {
     metrics_namespace = local.name
     capture_uri       = local.capture_uri
     capture_minutes   = var.capture_sync_minutes
+    drift_bucket      = aws_s3_bucket.capture.id
+    drift_key         = local.drift_report_key
   }))
 
   iam_instance_profile {

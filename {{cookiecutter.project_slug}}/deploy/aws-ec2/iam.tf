@@ -1,5 +1,8 @@
 # Least privilege for the VMs: pull this service's image, write its logs, metrics and captured
-# predictions, and be reachable through SSM Session Manager (instead of SSH).
+# predictions, read the drift report, and be reachable through SSM Session Manager (instead of SSH).
+# The CI identity of the retrain workflow, outside this module, reads the captures and writes the
+# drift report: s3:ListBucket and s3:GetObject on capture/*, s3:PutObject on drift/drift.json, and
+# kms:Decrypt and kms:GenerateDataKey on the service key (output drift_report_uri).
 
 data "aws_iam_policy_document" "ec2_assume" {
   statement {
@@ -64,6 +67,27 @@ data "aws_iam_policy_document" "instance" {
     resources = ["${aws_s3_bucket.capture.arn}/${local.capture_prefix}/*"]
   }
 
+  # Only that one key: the VMs may check whether the report exists yet (a GetObject of a missing
+  # key without ListBucket is a 403, not a 404) and download it, never change it.
+  statement {
+    sid       = "DriftReportExists"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.capture.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:prefix"
+      values   = [local.drift_report_key]
+    }
+  }
+
+  statement {
+    sid       = "DriftReportRead"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.capture.arn}/${local.drift_report_key}"]
+  }
+
+  # Uploads of captures and downloads of the drift report, both encrypted with the service key.
   statement {
     sid       = "CaptureEncryption"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]

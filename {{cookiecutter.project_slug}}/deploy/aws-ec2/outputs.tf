@@ -32,3 +32,8 @@ output "capture_uri" {
   description = "Where the VMs upload captured predictions (JSON lines, one folder per VM): the drift job's input."
   value       = local.capture_uri
 }
+
+output "drift_report_uri" {
+  description = "Where the retrain workflow uploads the drift job's report (CI variable DRIFT_REPORT_URI) and every VM downloads it from for the service's drift metrics. The CI identity needs s3:PutObject on it and kms:GenerateDataKey on the bucket's key."
+  value       = local.drift_report_uri
+}
