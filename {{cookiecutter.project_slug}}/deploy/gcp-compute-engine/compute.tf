@@ -57,6 +57,8 @@ resource "google_compute_instance_template" "service" {
       port          = local.port
       registry_host = local.registry_host
       capture_dir   = local.capture_dir
+      drift_dir     = local.drift_dir
+      drift_object  = local.drift_report_object
       bucket        = google_storage_bucket.capture.name
       sync_image    = var.capture_sync_image
     })

@@ -9,7 +9,11 @@ locals {
   port          = 8000
   registry_host = "${var.region}-docker.pkg.dev"
   capture_dir   = "/var/lib/${var.name}/capture"
+  drift_dir     = "/var/lib/${var.name}/drift"
   endpoint_url  = "http://${google_compute_global_address.service.address}"
+
+  # The drift job's report, uploaded by the retrain workflow next to (not under) the captures.
+  drift_report_object = "drift/drift.json"
 }
 
 data "google_project" "current" {}
@@ -61,7 +65,9 @@ resource "google_artifact_registry_repository" "service" {
   depends_on = [google_project_service.required]
 }
 
-# Captured predictions (JSON lines), synced from every instance; the drift job reads them.
+# Captured predictions (JSON lines), synced from every instance under captures/; the drift job
+# reads them. Its report, drift/drift.json, is uploaded here by every retrain run and downloaded by
+# every instance; it is not a capture, so the captures' retention does not delete it.
 resource "google_storage_bucket" "capture" {
   # checkov:skip=CKV_GCP_62: access is audited with Cloud Audit Logs (Data Access logs) rather than legacy usage logs in a second bucket.
   name                        = "${local.name}-capture-${data.google_project.current.number}"
@@ -77,7 +83,8 @@ resource "google_storage_bucket" "capture" {
 
   lifecycle_rule {
     condition {
-      age = var.capture_retention_days
+      age            = var.capture_retention_days
+      matches_prefix = ["captures/"]
     }
     action {
       type = "Delete"

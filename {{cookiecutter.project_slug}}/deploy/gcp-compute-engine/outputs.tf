@@ -8,6 +8,11 @@ output "capture_uri" {
   value       = "gs://${google_storage_bucket.capture.name}/captures/"
 }
 
+output "drift_report_uri" {
+  description = "Where the retrain workflow uploads the drift job's report (CI variable DRIFT_REPORT_URI) and every instance downloads it from for the service's drift metrics. The CI identity needs roles/storage.objectUser on this object (or the bucket)."
+  value       = "gs://${google_storage_bucket.capture.name}/${local.drift_report_object}"
+}
+
 output "registry_url" {
   description = "Artifact Registry repository that deploy.sh pushes the image to."
   value       = "${local.registry_host}/${var.project_id}/${google_artifact_registry_repository.service.repository_id}"
