@@ -37,6 +37,7 @@ resource "azurerm_linux_virtual_machine_scale_set" "service" {
     registry          = azurerm_container_registry.main.login_server
     identity_clientid = azurerm_user_assigned_identity.vm.client_id
     capture_url       = local.capture_uri
+    drift_report_url  = local.drift_report_uri
   }))
   tags = local.tags
 
@@ -145,6 +146,7 @@ resource "azurerm_linux_virtual_machine_scale_set" "service" {
   depends_on = [
     azurerm_role_assignment.vm_acr_pull,
     azurerm_role_assignment.vm_capture_writer,
+    azurerm_role_assignment.vm_drift_reader,
     azurerm_lb_rule.service,
     azurerm_subnet_network_security_group_association.vm,
   ]

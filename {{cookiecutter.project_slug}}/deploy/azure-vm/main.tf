@@ -9,6 +9,8 @@ locals {
   compact_name = "${substr(replace(var.name, "-", ""), 0, 13)}${substr(var.environment, 0, 4)}${local.suffix}"
   endpoint_url = "http://${azurerm_public_ip.service.ip_address}:${local.port}"
   capture_uri  = "https://${azurerm_storage_account.captures.name}.blob.core.windows.net/${azurerm_storage_container.captures.name}/"
+  # The drift job's report, uploaded by the retrain workflow (storage.tf).
+  drift_report_uri = "https://${azurerm_storage_account.captures.name}.blob.core.windows.net/${azurerm_storage_container.drift.name}/drift.json"
 
   tags = {
     service     = var.name
@@ -32,7 +34,8 @@ resource "azurerm_log_analytics_workspace" "main" {
   tags                = local.tags
 }
 
-# The VMs' identity: pulls images, uploads captured predictions and sends logs and metrics; nothing else.
+# The VMs' identity: pulls images, uploads captured predictions, reads the drift report and sends
+# logs and metrics; nothing else.
 resource "azurerm_user_assigned_identity" "vm" {
   name                = "id-${local.prefix}-vm"
   resource_group_name = azurerm_resource_group.main.name

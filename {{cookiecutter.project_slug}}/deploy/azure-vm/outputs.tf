@@ -8,6 +8,11 @@ output "capture_uri" {
   value       = local.capture_uri
 }
 
+output "drift_report_uri" {
+  description = "Blob where the retrain workflow uploads the drift job's report (CI variable DRIFT_REPORT_URI) and every VM downloads it from for the service's drift metrics. The CI identity needs Storage Blob Data Contributor on its container and its runner's address in capture_reader_cidrs."
+  value       = local.drift_report_uri
+}
+
 output "registry_login_server" {
   description = "Container registry to push the service image to (docker push <registry_login_server>/<name>:<tag>)."
   value       = azurerm_container_registry.main.login_server

@@ -62,6 +62,26 @@ resource "azurerm_role_assignment" "vm_capture_writer" {
   principal_type       = "ServicePrincipal"
 }
 
+# The drift job's report (drift.json), which the retrain workflow uploads after every drift check and
+# every VM downloads for the service's drift metrics. A container of its own in the same account:
+# every blob of the captures container is a capture, expires with them and is writable by the VMs;
+# this one only ever holds the report, which the VMs may read and never change. The retrain
+# workflow's identity needs Storage Blob Data Contributor on this container (output
+# drift_report_uri) and, like for the captures, its runner's address in capture_reader_cidrs.
+resource "azurerm_storage_container" "drift" {
+  # checkov:skip=CKV2_AZURE_21: blob reads, writes and deletes are logged by the diagnostic setting below; Storage Insights needs an account key, and keys are disabled
+  name                  = "drift"
+  storage_account_id    = azurerm_storage_account.captures.id
+  container_access_type = "private"
+}
+
+resource "azurerm_role_assignment" "vm_drift_reader" {
+  scope                = azurerm_storage_container.drift.id
+  role_definition_name = "Storage Blob Data Reader"
+  principal_id         = azurerm_user_assigned_identity.vm.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 resource "azurerm_storage_management_policy" "captures" {
   storage_account_id = azurerm_storage_account.captures.id
 

@@ -147,7 +147,7 @@ variable "vnet_cidr" {
 }
 
 variable "capture_reader_cidrs" {
-  description = "Public IPv4 addresses or CIDR blocks that may read the captured predictions besides the VM subnet, such as the static egress address of the runner of the retrain workflow (GitHub-hosted runners have none: use a self-hosted runner or one with a static IP)."
+  description = "Public IPv4 addresses or CIDR blocks that may reach the storage account besides the VM subnet, such as the static egress address of the runner of the retrain workflow, which reads the captured predictions and writes the drift report (GitHub-hosted runners have none: use a self-hosted runner or one with a static IP)."
   type        = list(string)
   default     = []
 
