@@ -1,5 +1,16 @@
 # Two execution roles, each with only what its job needs: the endpoint pulls its image and writes
-# logs and captures; the monitor reads captures, writes reports, logs and data-quality metrics.
+# logs and captures; the monitor (the scheduled data-quality jobs and the baselining jobs) reads
+# captures and training features, writes baselines, reports, logs and data-quality metrics.
+#
+# The identity that runs deploy.sh (AWS_ROLE_ARN in CI) creates everything here, so it needs the
+# rights to manage these resources, and for the baselining job of a new model version also:
+#   - s3:ListBucket on the data bucket, s3:GetObject and s3:PutObject on its baseline/* objects
+#     (check for the baseline, upload the training features), with kms:GenerateDataKey and
+#     kms:Decrypt on the module's KMS key (the bucket encrypts with it);
+#   - sagemaker:CreateProcessingJob, sagemaker:AddTags, sagemaker:DescribeProcessingJob and
+#     sagemaker:StopProcessingJob on processing-job/<name>-<environment>-baseline-*;
+#   - iam:PassRole on the monitor role (output monitor_role_arn), with the condition
+#     iam:PassedToService = sagemaker.amazonaws.com.
 
 data "aws_iam_policy_document" "sagemaker_assume" {
   statement {
@@ -114,9 +125,12 @@ data "aws_iam_policy_document" "monitor" {
   }
 
   statement {
-    sid       = "WriteReports"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.data.arn}/monitoring/*"]
+    sid     = "WriteBaselinesAndReports"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.data.arn}/baseline/*",
+      "${aws_s3_bucket.data.arn}/monitoring/*",
+    ]
   }
 
   statement {

@@ -19,8 +19,19 @@ output "capture_uri" {
 }
 
 output "baseline_uri" {
-  description = "Where the Model Monitor baselining job must write statistics.json and constraints.json before monitor_baseline is turned on."
+  description = "Baselines of the Model Monitor, one prefix per model version: <model_version>/dataset/ (the training features), statistics.json and constraints.json."
   value       = local.baseline_uri
+}
+
+output "baselining" {
+  description = "What deploy.sh needs to create the served model's baseline: where it lives (bucket, prefix, uri), a job name prefix and the CreateProcessingJob request of the baselining job; null when monitor_baseline is off or model_version unset."
+  value = local.baselining_job == null ? null : {
+    bucket          = aws_s3_bucket.data.id
+    prefix          = "baseline/${var.model_version}"
+    uri             = local.model_baseline_uri
+    job_name_prefix = "${local.name}-baseline"
+    request         = local.baselining_job
+  }
 }
 
 output "monitoring_reports_uri" {
@@ -29,7 +40,7 @@ output "monitoring_reports_uri" {
 }
 
 output "monitor_role_arn" {
-  description = "Execution role of the Model Monitor jobs; use it for the baselining job too."
+  description = "Execution role of the Model Monitor jobs, the baselining jobs included."
   value       = aws_iam_role.monitor.arn
 }
 

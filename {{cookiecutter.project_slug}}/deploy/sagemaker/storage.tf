@@ -1,6 +1,7 @@
 # One bucket for everything the endpoint and its monitor write:
 #   capture/     data capture: capture/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl (the drift job's input)
-#   baseline/    statistics.json and constraints.json of the training data (baselining job)
+#   baseline/    one prefix per model version: <model_version>/dataset/ the training features
+#                (deploy.sh), <model_version>/statistics.json and constraints.json (baselining job)
 #   monitoring/  reports of the scheduled data-quality jobs
 #   code/        the Model Monitor record preprocessor (monitor/preprocessor.py)
 
@@ -8,6 +9,8 @@ locals {
   capture_uri    = "s3://${aws_s3_bucket.data.id}/capture"
   baseline_uri   = "s3://${aws_s3_bucket.data.id}/baseline"
   monitoring_uri = "s3://${aws_s3_bucket.data.id}/monitoring"
+  # A retrained model is trained on other data, so each model version has its own baseline.
+  model_baseline_uri = var.model_version == null ? null : "${local.baseline_uri}/${var.model_version}"
 }
 
 resource "aws_s3_bucket" "data" {

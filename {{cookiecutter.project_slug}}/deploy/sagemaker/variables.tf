@@ -140,9 +140,20 @@ variable "monitor_instance_type" {
 }
 
 variable "monitor_baseline" {
-  description = "Compare captures with the baseline statistics.json and constraints.json under output baseline_uri (write them with a Model Monitor baselining job first); false: report statistics only."
+  description = "Compare captures with the served model's baseline, statistics.json and constraints.json under <baseline_uri>/<model_version>/ (deploy.sh runs the baselining job when they are missing); false: report statistics only, no baselining job."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "model_version" {
+  description = "Version of the served model (model_version of its metrics.json), which names its baseline's prefix; deploy.sh reads it from the image. null: the monitor has no baseline to compare with."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.model_version == null || can(regex("^[a-z0-9][a-z0-9._-]{0,63}$", var.model_version))
+    error_message = "model_version must be null or 1-64 lowercase letters, digits, dots, hyphens or underscores, e.g. 3f9a1c2b7d4e."
+  }
 }
 
 variable "alert_email" {

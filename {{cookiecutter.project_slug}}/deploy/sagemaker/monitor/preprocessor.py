@@ -2,7 +2,9 @@
 
 The data-quality analyzer reads flat JSON records, while a captured request holds a batch
 (`{"instances": [...]}`); Terraform uploads this file and the monitoring job calls the handler
-for every captured request.
+for every captured request. The analyzer orders a record's keys lexicographically and lines
+them up with the baseline's columns, so the baseline CSV (the package's model_monitor module,
+which deploy.sh runs) has the same feature names in that order.
 """
 
 import base64
