@@ -180,6 +180,46 @@ def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
     assert "set -o pipefail" in script, "a failed kubectl exec would go unnoticed"
 
 
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_kubernetes_pods_mount_the_drift_report_the_retrain_workflow_publishes(
+    template: Path, tmp_path: Path, ci: str
+) -> None:
+    answers = {"hosting_model": "on-prem", "onprem_runtime": "kubernetes", "ci_provider": ci}
+    project = render_cookiecutter(template, tmp_path, answers)
+    pod = yaml.safe_load((project / "deploy/kubernetes/base/deployment.yaml").read_text())
+    pod = pod["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {variable["name"]: variable.get("value") for variable in container["env"]}
+    report = Path(env["DRIFT_REPORT"])
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(report.parent)]
+    assert mount.get("readOnly") is True
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    config_map = volume["configMap"]
+    assert config_map["optional"] is True, "pods would not start before the first report"
+    overlay = yaml.safe_load(
+        (project / "deploy/kubernetes/overlays/production/kustomization.yaml").read_text()
+    )
+
+    if ci == "github":
+        workflow = yaml.safe_load((project / ".github/workflows/retrain.yml").read_text())
+        steps = workflow["jobs"]["retrain"]["steps"]
+        names = [step.get("name") for step in steps]
+        publish = steps[names.index("Publish the drift report to the production pods")]
+        assert names.index("Detect drift") < names.index(publish["name"])
+        assert publish["env"]["KUBECONFIG"].endswith("/kubeconfig")
+        variables, script = publish["env"], publish["run"]
+    else:
+        jobs = yaml.safe_load((project / ".gitlab/ci/retrain.yml").read_text())
+        publish = jobs["publish-drift-report"]
+        assert publish["needs"] == [{"job": "retrain", "artifacts": True}]
+        assert publish["rules"][0]["when"] == "always", "a failed retraining would hide the report"
+        variables, script = publish["variables"], " ".join(publish["script"])
+    assert variables["CONFIGMAP"] == config_map["name"]
+    assert variables["NAMESPACE"] == overlay["namespace"]
+    assert f"--from-file={report.name}=reports/drift/drift.json" in script
+    assert "kubectl apply --server-side" in script
+
 # `make` and `uv` of the retrain scripts: drift writes the report of $DRIFT (or none: exit 2), the
 # performance check reports $DEGRADED, retrain records that it ran and promotes nothing.
 FAKE_MAKE = """#!/bin/sh
@@ -201,26 +241,29 @@ mkdir -p reports/retrain
 printf '{"degraded": %s, "metric": "mae", "live": 9, "recorded": 8}\\n' "$DEGRADED" \\
   >reports/retrain/performance.json
 """.replace("PACKAGE", PACKAGE)
-# drift report ("none": the drift job fails), degraded, forced -> retrains (None: the run fails)
+# drift report ("none": the drift job fails), degraded, forced -> (retrains, the run succeeds).
+# Without a report the performance check still decides, but the run fails unless forced.
 RETRAIN_CASES = [
-    ("none", "false", False, None),
-    ("none", "false", True, True),
-    ("false", "false", False, False),
-    ("false", "true", False, True),
-    ("false", "false", True, True),
-    ("true", "false", False, True),
+    ("none", "false", False, (False, False)),
+    ("none", "true", False, (True, False)),
+    ("none", "false", True, (True, True)),
+    ("false", "false", False, (False, True)),
+    ("false", "true", False, (True, True)),
+    ("false", "false", True, (True, True)),
+    ("true", "false", False, (True, True)),
 ]
 GITHUB_CONDITION = (
     "steps.drift.outputs.detected == 'true' || steps.performance.outputs.degraded == 'true'"
     " || env.FORCE == 'true'"
 )
+GITHUB_FAIL_CONDITION = "steps.drift.outputs.missing == 'true' && env.FORCE != 'true'"
 
 
 def run_retrain_script(
     ci: str, project: Path, tmp_path: Path, drift: str, degraded: str, force: bool
-) -> bool | None:
+) -> tuple[bool, bool]:
     """Run the trigger part of the retrain pipeline with stand-ins for `make` and `uv`: whether
-    it retrained, or None when it failed."""
+    it retrained and whether the run succeeded."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for name, script in (("make", FAKE_MAKE), ("uv", FAKE_UV)):
@@ -236,10 +279,11 @@ def run_retrain_script(
         result = subprocess.run(
             ["bash", "-eo", "pipefail", "-c", script], cwd=work, env=env, capture_output=True
         )
-        return None if result.returncode else (work / "calls").exists()
+        return (work / "calls").exists(), result.returncode == 0
     workflow = yaml.safe_load((project / ".github/workflows/retrain.yml").read_text())
     steps = {step.get("name"): step for step in workflow["jobs"]["retrain"]["steps"]}
     assert steps["Retrain"]["if"] == GITHUB_CONDITION
+    assert steps["Fail without a drift report"]["if"] == GITHUB_FAIL_CONDITION
     outputs = work / "outputs"
     env |= {"FORCE": str(force).lower(), "GITHUB_OUTPUT": str(outputs)}
     env |= {"GITHUB_STEP_SUMMARY": str(work / "summary")}
@@ -248,10 +292,14 @@ def run_retrain_script(
         result = subprocess.run(
             ["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True
         )
-        if result.returncode:
-            return None
+        assert result.returncode == 0, result.stderr
     written = outputs.read_text().split()
-    return "detected=true" in written or "degraded=true" in written or force
+    retrained = "detected=true" in written or "degraded=true" in written or force
+    if "missing=true" not in written or force:
+        return retrained, True
+    script = steps["Fail without a drift report"]["run"]
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=work, env=env, capture_output=True)
+    return retrained, result.returncode == 0
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
