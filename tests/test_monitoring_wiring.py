@@ -180,7 +180,6 @@ def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
     assert "set -o pipefail" in script, "a failed kubectl exec would go unnoticed"
 
 
-
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
 def test_kubernetes_pods_mount_the_drift_report_the_retrain_workflow_publishes(
     template: Path, tmp_path: Path, ci: str
@@ -219,6 +218,7 @@ def test_kubernetes_pods_mount_the_drift_report_the_retrain_workflow_publishes(
     assert variables["NAMESPACE"] == overlay["namespace"]
     assert f"--from-file={report.name}=reports/drift/drift.json" in script
     assert "kubectl apply --server-side" in script
+
 
 # `make` and `uv` of the retrain scripts: drift writes the report of $DRIFT (or none: exit 2), the
 # performance check reports $DEGRADED, retrain records that it ran and promotes nothing.
@@ -329,3 +329,18 @@ def test_every_alert_links_to_a_runbook_section(
         if "alert" in rule
     }
     assert links and not {alert: link for alert, link in links.items() if link not in anchors}
+
+
+@pytest.mark.parametrize("answers", HOSTING_VARIANTS, ids=variant_id)
+def test_the_dashboard_turns_the_drift_report_age_red_when_drift_report_stale_fires(
+    template: Path, tmp_path: Path, answers: dict[str, str]
+) -> None:
+    project = render_cookiecutter(template, tmp_path, answers)
+    monitoring = project / "monitoring"
+    (group,) = yaml.safe_load((monitoring / "prometheus/rules/model.yml").read_text())["groups"]
+    (stale,) = [rule for rule in group["rules"] if rule.get("alert") == "DriftReportStale"]
+    days = int(re.search(r">\s*(\d+) \* 86400", stale["expr"])[1])
+    dashboard = json.loads((monitoring / "grafana/dashboards/service.json").read_text())
+    (panel,) = [panel for panel in dashboard["panels"] if panel["title"] == "Drift report age"]
+    steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [step["value"] for step in steps if step["color"] == "red"] == [days * 86400]
