@@ -60,6 +60,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "capture" {
   bucket = aws_s3_bucket.capture.id
 
   rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  rule {
     id     = "expire"
     status = "Enabled"
 
@@ -74,10 +85,6 @@ resource "aws_s3_bucket_lifecycle_configuration" "capture" {
     noncurrent_version_expiration {
       noncurrent_days = 1
     }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
   }
 
   rule {
@@ -90,10 +97,6 @@ resource "aws_s3_bucket_lifecycle_configuration" "capture" {
 
     noncurrent_version_expiration {
       noncurrent_days = 30
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
     }
   }
 
