@@ -8,8 +8,13 @@ wait loops, and the README's list of the CI settings the workflows read.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
+import shlex
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +314,237 @@ def test_the_teardown_command_sets_every_required_variable(
             assert re.fullmatch(r"[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[\w][\w.-]*|@.+)", image), (
                 f"{module.name}: the teardown's image {image} fails the module's validation"
             )
+
+
+# The IaaS modules: each VM downloads the drift job's report, which the retrain workflow uploads.
+
+IAAS_MODULES = {"aws": "aws-ec2", "gcp": "gcp-compute-engine", "azure": "azure-vm"}
+IAAS_VARIANTS = [
+    {"hosting_model": "iaas", "cloud_provider": cloud, "ci_provider": "github"}
+    for cloud in IAAS_MODULES
+]
+DRIFT_REPORT_SCHEMES = {"aws": "s3://", "gcp": "gs://", "azure": "https://"}
+TFTPL = re.compile(r"\$\$\{|%%\{|%\{|\$\{([^}]*)\}")
+
+
+def render_tftpl(text: str, values: dict[str, str]) -> str:
+    """A Terraform template of plain interpolations, rendered as templatefile does."""
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match[0]
+        if token in ("$${", "%%{"):
+            return token[1:]
+        assert token != "%{", "template directives are not expected in cloud-init"
+        assert match[1] in values, f"${{{match[1]}}} is not a variable templatefile passes"
+        return values[match[1]]
+
+    return TFTPL.sub(substitute, text)
+
+
+def cloud_init(module: Path) -> dict[str, Any]:
+    """The module's cloud-init, rendered with each variable compute.tf passes set to tf-<name>."""
+    call = re.search(
+        r'templatefile\("\$\{path\.module\}/cloud-init\.yaml\.tftpl", \{\n(.*?)\n\s*\}\)',
+        (module / "compute.tf").read_text(),
+        flags=re.DOTALL,
+    )
+    assert call, f"{module.name}/compute.tf does not render cloud-init.yaml.tftpl"
+    names = re.findall(r"^\s*(\w+)\s*=", call[1], flags=re.MULTILINE)
+    text = (module / "cloud-init.yaml.tftpl").read_text()
+    return yaml.safe_load(render_tftpl(text, {name: f"tf-{name}" for name in names}))
+
+
+def unit_settings(content: str) -> dict[str, list[str]]:
+    """Key -> values of a systemd unit file, continuation lines joined."""
+    settings: dict[str, list[str]] = {}
+    for line in content.replace("\\\n", " ").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith(("#", "[")):
+            settings.setdefault(key.strip(), []).append(" ".join(value.split()))
+    return settings
+
+
+def docker_run_options(command: str) -> tuple[dict[str, str], list[list[str]]]:
+    """The --env NAME=VALUE pairs and the --volume specs of a `docker run` command line."""
+    words = shlex.split(command)
+    env: dict[str, str] = {}
+    volumes: list[list[str]] = []
+    for option, value in itertools.pairwise(words):
+        if option in ("--env", "-e"):
+            name, _, setting = value.partition("=")
+            env[name] = setting
+        elif option in ("--volume", "-v"):
+            volumes.append(value.split(":"))
+    return env, volumes
+
+
+def expand_locals(module: Path, value: str) -> str:
+    """A string attribute with the module's string locals it interpolates substituted."""
+    known = {
+        name: item
+        for path in sorted(module.glob("*.tf"))
+        for block in load(path).get("locals", [])
+        for name, item in block.items()
+        if isinstance(item, str)
+    }
+    local = re.compile(r"\$\{local\.(\w+)\}")
+    while match := local.search(value):
+        value = value[: match.start()] + known[match[1]] + value[match.end() :]
+    return value
+
+
+@dataclass
+class DriftDownload:
+    """How a VM gets the drift report: the service's mount, the timer and what it runs."""
+
+    host_dir: str
+    container_dir: str
+    report: str
+    timer: str
+    timer_settings: dict[str, list[str]]
+    fetch: str
+    """The fetch unit's command line and the scripts it runs, joined."""
+    script: str
+    runcmd: list[str]
+
+
+def drift_download(module: Path) -> DriftDownload:
+    config = cloud_init(module)
+    files = {entry["path"]: entry.get("content", "") for entry in config["write_files"]}
+    (service,) = [
+        settings
+        for path, content in files.items()
+        if path.endswith(".service")
+        and "CAPTURE_DIR=" in " ".join((settings := unit_settings(content)).get("ExecStart", []))
+    ]
+    env, volumes = docker_run_options(service["ExecStart"][0])
+    report = env.get("DRIFT_REPORT", "")
+    assert report, f"{module.name}: the service container gets no DRIFT_REPORT"
+    mounts = [volume for volume in volumes if report.startswith(volume[1].rstrip("/") + "/")]
+    assert mounts, f"{module.name}: DRIFT_REPORT={report} is outside every volume of the container"
+    (host_dir, container_dir, *mode) = mounts[0]
+    assert mode == ["ro"], f"{module.name}: the service mounts {host_dir} writable"
+    timers = {}
+    for path, content in files.items():
+        if not path.endswith(".timer"):
+            continue
+        unit = files.get(path.removesuffix(".timer") + ".service", "")
+        fetch = " ".join(unit_settings(unit).get("ExecStart", []))
+        # The script the unit runs, on the host or mounted into a container (the sync image on COS).
+        mounted = {spec[0] for spec in docker_run_options(fetch)[1]}
+        scripts = [
+            content for path, content in files.items() if path in fetch.split() or path in mounted
+        ]
+        if host_dir in fetch or any(host_dir in script for script in scripts):
+            timers[path] = (unit_settings(content), fetch, "\n".join(scripts))
+    assert len(timers) == 1, f"{module.name}: no timer (or several) downloads into {host_dir}"
+    ((timer, (settings, fetch, script)),) = timers.items()
+    return DriftDownload(
+        host_dir, container_dir, report, timer, settings, fetch, script, config["runcmd"]
+    )
+
+
+@pytest.mark.parametrize("answers", IAAS_VARIANTS, ids=variant_id)
+def test_iaas_vms_download_the_drift_report_into_a_read_only_mount_of_the_service(
+    projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    module = projects[variant_id(answers)] / "deploy" / IAAS_MODULES[answers["cloud_provider"]]
+    found = drift_download(module)
+    # At boot and periodically, started by cloud-init (COS rewrites /etc at every boot).
+    assert found.timer_settings.get("OnBootSec") and found.timer_settings.get("OnUnitActiveSec")
+    name = Path(found.timer).name
+    started = [
+        command
+        for command in found.runcmd
+        if re.match(r"systemctl (enable --now|start) ", command) and name in command.split()
+    ]
+    assert started, f"{module.name}: cloud-init never starts {name}"
+    if "enable" in started[0]:
+        assert found.timer_settings.get("WantedBy") == ["timers.target"]
+    # The download is renamed over the report inside the mounted directory.
+    assert "mktemp --tmpdir=" in found.script and "mv --force" in found.script
+    outputs = {label: body for _, label, body in blocks(module, "output")}
+    assert "drift_report_uri" in outputs, f"{module.name} has no output drift_report_uri"
+    assert outputs["drift_report_uri"].get("description")
+    value = expand_locals(module, outputs["drift_report_uri"]["value"])
+    assert value.startswith(DRIFT_REPORT_SCHEMES[answers["cloud_provider"]])
+    assert value.endswith("/drift.json")
+
+
+# Stand-ins for the clouds' clients: the report is $STUB_REPORT if that file exists; $STUB_FAIL
+# makes the storage service refuse the request.
+DRIFT_STUBS = {
+    "aws": """#!/bin/bash
+if [[ $1 == s3api ]]; then
+  [[ -z ${STUB_FAIL:-} ]] || { echo "An error occurred (AccessDenied)" >&2; exit 254; }
+  while [[ $# -gt 0 ]]; do [[ $1 == --prefix ]] && prefix=$2; shift; done
+  if [[ -f $STUB_REPORT ]]; then echo "$prefix"; else echo None; fi
+elif [[ $1 == s3 && $2 == cp ]]; then
+  cp "$STUB_REPORT" "${@: -1}"
+else
+  exit 2
+fi
+""",
+    "curl": """#!/bin/bash
+while [[ $# -gt 0 ]]; do [[ $1 == --output ]] && out=$2; shift; done
+if [[ -n ${STUB_FAIL:-} ]]; then echo "<Error>denied</Error>" >"$out"; printf 403
+elif [[ -f $STUB_REPORT ]]; then cp "$STUB_REPORT" "$out"; printf 200
+else echo "<Error>not found</Error>" >"$out"; printf 404
+fi
+""",
+    "gcloud": "#!/bin/bash\necho token\n",
+    "managed-identity-token": "#!/bin/bash\necho token\n",
+}
+
+
+@pytest.mark.parametrize("answers", IAAS_VARIANTS, ids=variant_id)
+def test_iaas_drift_report_download_tolerates_no_report_and_replaces_it_atomically(
+    projects: dict[str, Path], answers: dict[str, str], tmp_path: Path
+) -> None:
+    module = projects[variant_id(answers)] / "deploy" / IAAS_MODULES[answers["cloud_provider"]]
+    found = drift_download(module)
+    # The directory the script writes to: the host's, or its mount in the fetch container.
+    inside = [spec[1] for spec in docker_run_options(found.fetch)[1] if spec[0] == found.host_dir]
+    written = inside[0] if inside else found.host_dir
+    drift = tmp_path / "drift"
+    drift.mkdir()
+    script = tmp_path / "drift-report"
+    where = re.compile(rf"(?<![\w/]){re.escape(written)}(?![\w.-])")
+    script.write_text(where.sub(str(drift), found.script))
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, content in DRIFT_STUBS.items():
+        (stubs / name).write_text(content)
+        (stubs / name).chmod(0o755)
+    report = tmp_path / "uploaded.json"
+    env = {**os.environ, "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}"}
+    env["STUB_REPORT"] = str(report)
+
+    def fetch(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(script)], env={**env, **extra}, capture_output=True, text=True
+        )
+
+    # Before the first retrain run: a log line, success, nothing written.
+    first = fetch()
+    assert first.returncode == 0, first.stderr
+    assert "No drift report" in first.stdout
+    assert not list(drift.iterdir())
+    # The store refusing access is an error, and leaves no temporary file behind.
+    report.write_text('{"drift_detected": false}\n')
+    refused = fetch(STUB_FAIL="1")
+    assert refused.returncode != 0
+    assert not list(drift.iterdir())
+    # A report replaces the file in one rename, readable by the service's user.
+    assert fetch().returncode == 0
+    assert [path.name for path in drift.iterdir()] == ["drift.json"]
+    assert (drift / "drift.json").read_text() == report.read_text()
+    assert (drift / "drift.json").stat().st_mode & 0o777 == 0o644
+    # An unchanged report keeps its modification time: the service does not parse it again.
+    os.utime(drift / "drift.json", ns=(1_000_000_000, 1_000_000_000))
+    assert fetch().returncode == 0
+    assert (drift / "drift.json").stat().st_mtime_ns == 1_000_000_000
+    report.write_text('{"drift_detected": true}\n')
+    assert fetch().returncode == 0
+    assert (drift / "drift.json").read_text() == report.read_text()
+    assert [path.name for path in drift.iterdir()] == ["drift.json"]
