@@ -2,6 +2,7 @@
 
 import json
 import multiprocessing
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,42 @@ def test_a_batch_is_counted_per_instance(client: TestClient, instance: dict[str,
     assert delta("model_input_category_total", feature="weekday", value="monday") == 1
     assert delta("model_input_category_total", feature="promotion", value="true") == 3
     assert delta("model_input_category_total", feature="store_id", value="3") == 3
+
+
+def test_a_large_batch_is_recorded_as_each_of_its_instances(client: TestClient) -> None:
+    batch = [
+        {
+            "store_id": 1 + i % 4,
+            "price": 2.0 + i % 5,
+            "promotion": i % 3 == 0,
+            "holiday": False,
+            "weekday": ("monday", "friday")[i % 2],
+            "season": "winter",
+            "temperature": float(i % 7),
+        }
+        for i in range(300)
+    ]
+    before = scrape(client)
+    predictions = client.post("/predict", json={"instances": batch}).json()["predictions"]
+    after = scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    n = len(batch)
+    assert delta("model_predictions_total") == n
+    assert delta("model_prediction_value_count") == n
+    assert delta("model_prediction_value_sum") == pytest.approx(sum(predictions), rel=1e-5)
+    for feature in metrics.NUMERIC:
+        assert delta("model_input_value_count", feature=feature) == n
+        total = sum(instance[feature] for instance in batch)
+        assert delta("model_input_value_sum", feature=feature) == pytest.approx(total, rel=1e-6)
+    for feature in metrics.DISCRETE:
+        counts = Counter(str(instance[feature]).lower() for instance in batch)
+        for label, count in counts.items():
+            assert delta("model_input_category_total", feature=feature, value=label) == count
+    for store_id in (0, 5, 20):
+        assert delta("model_input_category_total", feature="store_id", value=str(store_id)) == 0
 
 
 def test_batched_histogram_update_equals_one_observation_per_value() -> None:

@@ -141,7 +141,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._routes: dict[tuple[str, str], str] = {}
+        self._routes: dict[tuple[str, str], tuple[str, Any]] = {}  # -> template, in-flight gauge
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # -> duration, count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,19 +159,23 @@ class MetricsMiddleware:
             await send(message)
 
         known = self._routes.get(key)
-        in_progress = HTTP_IN_PROGRESS.labels(method, known) if known else None
-        if in_progress:
-            in_progress.inc()
+        if known:
+            known[1].inc()
         start = perf_counter()
         try:
             await self.app(scope, receive, send_with_status)
         finally:
             duration = perf_counter() - start
-            if in_progress:
-                in_progress.dec()
-            route, code = known or self._learn(key, scope), str(status)
-            HTTP_DURATION.labels(method, route, code).observe(duration)
-            HTTP_REQUESTS.labels(method, route, code).inc()
+            if known:
+                known[1].dec()
+            route = known[0] if known else self._learn(key, scope)
+            if (series := self._series.get((method, route, status))) is None:
+                series = self._series[method, route, status] = (
+                    HTTP_DURATION.labels(method, route, str(status)),
+                    HTTP_REQUESTS.labels(method, route, str(status)),
+                )
+            series[0].observe(duration)
+            series[1].inc()
 
     def _learn(self, key: tuple[str, str], scope: Scope) -> str:
         """The template of the route the router picked, remembered for the path."""
@@ -179,8 +184,8 @@ class MetricsMiddleware:
             return UNMATCHED_ROUTE
         if len(self._routes) >= 1024:  # paths with parameters are many: keep the cache bounded
             self._routes.clear()
-        self._routes[key] = template
-        HTTP_IN_PROGRESS.labels(key[0], template)  # exported as 0 from now on
+        # The gauge is exported (as 0) from now on.
+        self._routes[key] = template, HTTP_IN_PROGRESS.labels(key[0], template)
         return template
 
 
