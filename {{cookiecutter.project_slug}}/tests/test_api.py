@@ -9,7 +9,30 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.api import JSON, MAX_ERRORS, create_app
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.schemas import MAX_BODY_BYTES, MAX_INSTANCES
+from {{ cookiecutter.package_name }}.features import N_STORES, SEASONS, WEEKDAYS, encode
+from {{ cookiecutter.package_name }}.model import DemandModel
+from {{ cookiecutter.package_name }}.schemas import (
+    MAX_BODY_BYTES,
+    MAX_INSTANCES,
+    PredictRequest,
+    PredictResponse,
+)
+
+
+def varied(count: int) -> list[dict[str, Any]]:
+    """`count` valid instances that differ in every feature."""
+    return [
+        {
+            "store_id": 1 + i % N_STORES,
+            "price": 1.0 + i % 17 * 0.75,
+            "promotion": i % 3 == 0,
+            "holiday": i % 11 == 0,
+            "weekday": WEEKDAYS[i % len(WEEKDAYS)],
+            "season": SEASONS[i // 5 % len(SEASONS)],
+            "temperature": -5.0 + i % 40,
+        }
+        for i in range(count)
+    ]
 
 
 def test_health(client: TestClient) -> None:
@@ -37,6 +60,18 @@ def test_predict_returns_one_prediction_per_instance(
     assert all(prediction >= 0 for prediction in body["predictions"])
     assert body["predictions"][0] > body["predictions"][1]
     assert body["model_version"] == client.get("/ready").json()["model_version"]
+
+
+def test_a_large_batch_is_answered_as_one_prediction_of_all_its_rows(
+    client: TestClient, model_dir: Path
+) -> None:
+    instances = varied(1_000)
+    response = client.post("/predict", json={"instances": instances})
+    assert response.status_code == 200
+    model = DemandModel.load(model_dir)
+    predictions = model.predict(encode(PredictRequest(instances=instances).instances))
+    expected = PredictResponse(predictions=predictions.tolist(), model_version=model.version)
+    assert response.content == expected.model_dump_json().encode()
 
 
 def test_predict_accepts_the_largest_batch(client: TestClient, instance: dict[str, Any]) -> None:
