@@ -12,10 +12,16 @@ locals {
     "printf 'IMAGE=%s\\n' '${var.image}' >/etc/${local.unit}/image.env",
     "systemctl restart ${local.unit}.service",
   ])
+
+  scale_set_name = "vmss-${local.prefix}"
+  # The VMs publish custom metrics of their scale set (cloud-init's predict-metrics), whose id its
+  # own custom_data cannot refer to: it is built from its parts, and checked once it exists.
+  scale_set_id     = "/subscriptions/${var.subscription_id}/resourceGroups/${azurerm_resource_group.main.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${local.scale_set_name}"
+  metric_namespace = "PredictionService"
 }
 
 resource "azurerm_linux_virtual_machine_scale_set" "service" {
-  name                            = "vmss-${local.prefix}"
+  name                            = local.scale_set_name
   resource_group_name             = azurerm_resource_group.main.name
   location                        = azurerm_resource_group.main.location
   sku                             = var.vm_size
@@ -31,13 +37,16 @@ resource "azurerm_linux_virtual_machine_scale_set" "service" {
   overprovision                   = false
   upgrade_mode                    = "Rolling"
   custom_data = base64encode(templatefile("${path.module}/cloud-init.yaml.tftpl", {
-    unit              = local.unit
-    port              = local.port
-    workers           = var.workers
-    registry          = azurerm_container_registry.main.login_server
-    identity_clientid = azurerm_user_assigned_identity.vm.client_id
-    capture_url       = local.capture_uri
-    drift_report_url  = local.drift_report_uri
+    unit                = local.unit
+    port                = local.port
+    workers             = var.workers
+    registry            = azurerm_container_registry.main.login_server
+    identity_clientid   = azurerm_user_assigned_identity.vm.client_id
+    capture_url         = local.capture_uri
+    drift_report_url    = local.drift_report_uri
+    metrics_region      = azurerm_resource_group.main.location
+    metrics_resource_id = local.scale_set_id
+    metrics_namespace   = local.metric_namespace
   }))
   tags = local.tags
 
@@ -140,6 +149,11 @@ resource "azurerm_linux_virtual_machine_scale_set" "service" {
     precondition {
       condition     = startswith(var.image, "${azurerm_container_registry.main.login_server}/")
       error_message = "image must be in this module's registry (output registry_login_server); deploy.sh copies it there."
+    }
+
+    postcondition {
+      condition     = lower(self.id) == lower(local.scale_set_id)
+      error_message = "The scale set's id differs from local.scale_set_id, which its VMs publish their metrics to."
     }
   }
 
