@@ -1,5 +1,6 @@
 # Logs and alerts: container logs (syslog) and VM counters to Log Analytics, an availability test
-# of /ready from three regions, and metric and log alerts that email alert_email.
+# of /ready from three regions, the VMs' custom metrics of /predict, and metric and log alerts that
+# email alert_email.
 
 resource "azurerm_monitor_data_collection_rule" "vm" {
   name                = "dcr-${local.prefix}-vm"
@@ -134,16 +135,6 @@ locals {
       threshold   = 90
       severity    = 1
     }
-    ready-slow = {
-      description = "The availability test of /ready answers slower than latency_threshold_ms."
-      scope       = azurerm_application_insights.availability.id
-      namespace   = "microsoft.insights/components"
-      metric      = "availabilityResults/duration"
-      aggregation = "Average"
-      operator    = "GreaterThan"
-      threshold   = var.latency_threshold_ms
-      severity    = 3
-    }
   }
 }
 
@@ -165,6 +156,44 @@ resource "azurerm_monitor_metric_alert" "service" {
     aggregation      = each.value.aggregation
     operator         = each.value.operator
     threshold        = each.value.threshold
+  }
+
+  action {
+    action_group_id = azurerm_monitor_action_group.alerts.id
+  }
+}
+
+# Every VM publishes, each minute, custom metrics of the scale set from the service's request
+# histogram (cloud-init's predict-metrics): PredictRequests, PredictServerErrors, and for successful
+# answers PredictLatencyMs (Sum/Count: the average) and PredictLatencyP95Ms.
+resource "azurerm_role_assignment" "vm_scale_set_metrics_publisher" {
+  scope                = azurerm_linux_virtual_machine_scale_set.service.id
+  role_definition_name = "Monitoring Metrics Publisher"
+  principal_id         = azurerm_user_assigned_identity.vm.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+# The latency users get from POST /predict: each VM's 95th percentile of the minute, averaged over
+# the VMs and 5 minutes. Minutes without successful answers have no latency data point, so an idle
+# service never fires it.
+resource "azurerm_monitor_metric_alert" "predict_slow" {
+  name                = "${local.prefix}-predict-slow"
+  resource_group_name = azurerm_resource_group.main.name
+  scopes              = [azurerm_linux_virtual_machine_scale_set.service.id]
+  description         = "The 95th percentile response time of successful POST /predict answers is above latency_threshold_ms."
+  severity            = 2
+  frequency           = "PT1M"
+  window_size         = "PT5M"
+  tags                = local.tags
+
+  criteria {
+    metric_namespace = local.metric_namespace
+    metric_name      = "PredictLatencyP95Ms"
+    aggregation      = "Average"
+    operator         = "GreaterThan"
+    threshold        = var.latency_threshold_ms
+    # The metric only exists once a VM has published it.
+    skip_metric_validation = true
   }
 
   action {

@@ -183,7 +183,7 @@ variable "log_retention_days" {
 }
 
 variable "latency_threshold_ms" {
-  description = "Response time of the availability test on /ready above which the latency alert fires, in milliseconds."
+  description = "95th percentile response time of successful POST /predict answers (averaged over the VMs and 5 minutes) above which the latency alert fires, in milliseconds."
   type        = number
   default     = 1000
 
