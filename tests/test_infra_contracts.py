@@ -8,15 +8,23 @@ wait loops, and the README's list of the CI settings the workflows read.
 
 from __future__ import annotations
 
+import ast
 import itertools
+import json
+import math
 import os
 import re
 import shlex
 import subprocess
+import sys
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import hcl2
 import pytest
@@ -341,8 +349,9 @@ def render_tftpl(text: str, values: dict[str, str]) -> str:
     return TFTPL.sub(substitute, text)
 
 
-def cloud_init(module: Path) -> dict[str, Any]:
-    """The module's cloud-init, rendered with each variable compute.tf passes set to tf-<name>."""
+def cloud_init(module: Path, values: dict[str, str] | None = None) -> dict[str, Any]:
+    """The module's cloud-init, rendered with each variable compute.tf passes set to tf-<name>
+    unless `values` gives it."""
     call = re.search(
         r'templatefile\("\$\{path\.module\}/cloud-init\.yaml\.tftpl", \{\n(.*?)\n\s*\}\)',
         (module / "compute.tf").read_text(),
@@ -351,7 +360,11 @@ def cloud_init(module: Path) -> dict[str, Any]:
     assert call, f"{module.name}/compute.tf does not render cloud-init.yaml.tftpl"
     names = re.findall(r"^\s*(\w+)\s*=", call[1], flags=re.MULTILINE)
     text = (module / "cloud-init.yaml.tftpl").read_text()
-    return yaml.safe_load(render_tftpl(text, {name: f"tf-{name}" for name in names}))
+    given = values or {}
+    assert set(given) <= set(names), f"compute.tf passes no {sorted(set(given) - set(names))}"
+    return yaml.safe_load(
+        render_tftpl(text, {name: given.get(name, f"tf-{name}") for name in names})
+    )
 
 
 def unit_settings(content: str) -> dict[str, list[str]]:
@@ -548,3 +561,426 @@ def test_iaas_drift_report_download_tolerates_no_report_and_replaces_it_atomical
     assert fetch().returncode == 0
     assert (drift / "drift.json").read_text() == report.read_text()
     assert [path.name for path in drift.iterdir()] == ["drift.json"]
+
+
+# Azure VMs: every minute each VM turns the service's request histogram into custom metrics of its
+# scale set (cloud-init's predict-metrics), which the latency alert watches.
+
+AZURE_VM = {"hosting_model": "iaas", "cloud_provider": "azure", "ci_provider": "github"}
+SUBSCRIPTION = "00000000-0000-4000-8000-000000000000"
+SCALE_SET_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-demand-forecast-staging"
+    "/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-demand-forecast-staging"
+)
+CLIENT_ID = "11111111-2222-4333-8444-555555555555"
+MONITOR_TOKEN = "eyJ0eXAiOiJKV1QiLCJtb25pdG9yaW5nIjp0cnVlfQ.monitoring"
+# The buckets of http_request_duration_seconds that the hand computations below assume.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+PREDICT_METRICS = {
+    "PredictRequests",
+    "PredictServerErrors",
+    "PredictLatencyP95Ms",
+    "PredictLatencyMs",
+}
+
+
+def duration_buckets(root: Path) -> tuple[float, ...]:
+    """The buckets the service's metrics.py declares for http_request_duration_seconds."""
+    (source,) = root.glob("src/*/metrics.py")
+    declaration = re.search(
+        r"HTTP_DURATION = Histogram\((.*?)\n\)", source.read_text(), flags=re.DOTALL
+    )
+    assert declaration, "metrics.py declares no HTTP_DURATION histogram"
+    assert '"http_request_duration_seconds"' in declaration[1]
+    assert '["method", "route", "status"]' in declaration[1]
+    buckets = re.search(r"buckets=(\([^)]*\))", declaration[1])
+    assert buckets, "HTTP_DURATION has no explicit buckets"
+    return tuple(ast.literal_eval(buckets[1]))
+
+
+def exposition(observations: dict[tuple[str, str, str], list[float]]) -> str:
+    """/metrics of the service (Prometheus text format) after these request durations, in seconds,
+    per (method, route, status), plus series of other metrics that must be ignored."""
+    lines = [
+        "# HELP http_requests_total HTTP requests by method, route template and status code.",
+        "# TYPE http_requests_total counter",
+        "# HELP http_request_duration_seconds Time to answer an HTTP request.",
+        "# TYPE http_request_duration_seconds histogram",
+    ]
+    for (method, route, status), values in observations.items():
+        labels = f'method="{method}",route="{route}",status="{status}"'
+        lines.append(f"http_requests_total{{{labels}}} {float(len(values))}")
+        for bound in (*DURATION_BUCKETS, math.inf):
+            le = "+Inf" if math.isinf(bound) else str(float(bound))
+            count = sum(value <= bound for value in values)
+            lines.append(
+                f'http_request_duration_seconds_bucket{{le="{le}",{labels}}} {float(count)}'
+            )
+        lines.append(f"http_request_duration_seconds_count{{{labels}}} {float(len(values))}")
+        lines.append(f"http_request_duration_seconds_sum{{{labels}}} {sum(values)!r}")
+    lines.append('model_info{trained_at="2024-06-01T00:00:00+00:00",version="1"} 1.0')
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class FakeAzure:
+    """The service's /metrics, IMDS and Azure Monitor's ingestion endpoint on one local server."""
+
+    metrics: str = ""
+    metrics_status: int = 200
+    ingest_status: int = 200
+    token_requests: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def answer(self, status: int, body: bytes, kind: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path == "/metrics":
+                    self.answer(fake.metrics_status, fake.metrics.encode(), "text/plain")
+                elif url.path == "/metadata/identity/oauth2/token":
+                    query = parse_qs(url.query)
+                    fake.token_requests.append(
+                        {"query": query, "metadata": self.headers["Metadata"]}
+                    )
+                    if self.headers["Metadata"] != "true":
+                        self.answer(400, b'{"error": "invalid_request"}')
+                        return
+                    # The identity's token for Azure Monitor; any other request gets another one.
+                    wanted = {
+                        "resource": ["https://monitoring.azure.com/"],
+                        "client_id": [CLIENT_ID],
+                    }
+                    right = all(query.get(name) == value for name, value in wanted.items())
+                    token = MONITOR_TOKEN if right else "a-token-for-something-else"
+                    body = {"access_token": token, "expires_in": "86399", "token_type": "Bearer"}
+                    self.answer(200, json.dumps(body).encode())
+                else:
+                    self.answer(404, b"{}")
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                fake.posts.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body.decode()}
+                )
+                failed = fake.ingest_status != 200
+                self.answer(fake.ingest_status, b'{"error": "unavailable"}' if failed else b"")
+
+        return Handler
+
+
+@pytest.fixture
+def fake_azure() -> Iterator[tuple[FakeAzure, str]]:
+    fake = FakeAzure()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def azure_vm_module(projects: dict[str, Path]) -> Path:
+    return projects[variant_id(AZURE_VM)] / "deploy" / "azure-vm"
+
+
+def module_locals(module: Path) -> dict[str, Any]:
+    return {
+        name: value
+        for path in sorted(module.glob("*.tf"))
+        for block in load(path).get("locals", [])
+        for name, value in block.items()
+    }
+
+
+@dataclass
+class PredictMetrics:
+    """The rendered predict-metrics script, its units, and a way to run it against fakes."""
+
+    script: Path
+    files: dict[str, str]
+    runcmd: list[str]
+    env: dict[str, str]
+    state: Path
+
+    def run(self) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(self.script)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+
+def predict_metrics(module: Path, tmp_path: Path, base_url: str) -> PredictMetrics:
+    config = cloud_init(
+        module,
+        {
+            "port": "8000",
+            "identity_clientid": CLIENT_ID,
+            "metrics_region": "westeurope",
+            "metrics_resource_id": SCALE_SET_ID,
+            "metrics_namespace": module_locals(module)["metric_namespace"],
+        },
+    )
+    files = {entry["path"]: entry.get("content", "") for entry in config["write_files"]}
+    script = tmp_path / "predict-metrics"
+    script.write_text(files["/usr/local/bin/predict-metrics"])
+    state = tmp_path / "state"
+    state.mkdir()
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
+    env.update(
+        SERVICE_METRICS_URL=f"{base_url}/metrics",
+        IMDS_ENDPOINT=base_url,
+        MONITOR_INGESTION_ENDPOINT=base_url,
+        STATE_DIRECTORY=str(state),
+        NO_PROXY="127.0.0.1",
+    )
+    return PredictMetrics(script, files, config["runcmd"], env, state / "state.json")
+
+
+def published(fake: FakeAzure) -> dict[str, dict[str, Any]]:
+    """metric -> its data point in the last post, after checking the post against the documented
+    contract of custom metrics ingestion (one JSON document per line of an x-ndjson body)."""
+    post = fake.posts[-1]
+    assert post["path"] == f"{SCALE_SET_ID}/metrics"
+    assert post["headers"]["Content-Type"] == "application/x-ndjson"
+    assert post["headers"]["Authorization"] == f"Bearer {MONITOR_TOKEN}"
+    points: dict[str, dict[str, Any]] = {}
+    for line in post["body"].splitlines():
+        document = json.loads(line)
+        assert set(document) == {"time", "data"}
+        stamp = datetime.strptime(document["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        assert abs((datetime.now(UTC) - stamp).total_seconds()) < 120
+        assert set(document["data"]) == {"baseData"}
+        base = document["data"]["baseData"]
+        assert set(base) == {"metric", "namespace", "dimNames", "series"}
+        assert base["dimNames"] == ["Instance"]
+        (series,) = base["series"]
+        assert set(series) == {"dimValues", "min", "max", "sum", "count"}
+        assert len(series["dimValues"]) == len(base["dimNames"]) and all(series["dimValues"])
+        assert isinstance(series["count"], int) and series["count"] >= 1
+        for name in ("min", "max", "sum"):
+            assert isinstance(series[name], int | float) and series[name] >= 0, (base, name)
+        assert series["min"] <= series["sum"] / series["count"] <= series["max"]
+        assert base["metric"] not in points, f"{base['metric']} posted twice"
+        points[base["metric"]] = {**series, "namespace": base["namespace"]}
+    assert set(points) <= PREDICT_METRICS
+    return points
+
+
+PREDICT = ("POST", "/predict")
+NOISE = {("GET", "/ready", "200"): [0.001] * 5, ("GET", "/metrics", "200"): [0.002] * 3}
+
+
+def test_azure_vms_publish_predict_latency_that_the_latency_alert_watches(
+    projects: dict[str, Path],
+) -> None:
+    module = azure_vm_module(projects)
+    assert duration_buckets(projects[variant_id(AZURE_VM)]) == DURATION_BUCKETS
+    found = {(kind, name): body for kind, name, body in resources(module)}
+    known = module_locals(module)
+    scale_set = found[("azurerm_linux_virtual_machine_scale_set", "service")]
+    # The id the VMs publish to is the scale set's, built without a reference to it (a cycle).
+    assert scale_set["name"] == "${local.scale_set_name}"
+    assert expand_locals(module, known["scale_set_id"]) == (
+        "/subscriptions/${var.subscription_id}/resourceGroups/${azurerm_resource_group.main.name}"
+        "/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-${var.name}-${var.environment}"
+    )
+    postconditions = scale_set["lifecycle"][0]["postcondition"]
+    assert any("local.scale_set_id" in check["condition"] for check in postconditions)
+    compute = (module / "compute.tf").read_text()
+    assert re.search(r"metrics_resource_id\s*=\s*local\.scale_set_id\n", compute)
+    assert re.search(r"metrics_region\s*=\s*azurerm_resource_group\.main\.location\n", compute)
+    assert re.search(r"metrics_namespace\s*=\s*local\.metric_namespace\n", compute)
+    # The VMs' identity may publish metrics of the scale set.
+    assert any(
+        kind == "azurerm_role_assignment"
+        and body["role_definition_name"] == "Monitoring Metrics Publisher"
+        and body["scope"] == "${azurerm_linux_virtual_machine_scale_set.service.id}"
+        and body["principal_id"] == "${azurerm_user_assigned_identity.vm.principal_id}"
+        for (kind, _), body in found.items()
+    )
+    # The latency alert watches the published p95 of /predict, not the availability test of /ready.
+    alerts = [
+        body
+        for (kind, _), body in found.items()
+        if kind == "azurerm_monitor_metric_alert"
+        and body["criteria"][0]["metric_namespace"] == "${local.metric_namespace}"
+    ]
+    (alert,) = alerts
+    criteria = alert["criteria"][0]
+    assert alert["scopes"] == ["${azurerm_linux_virtual_machine_scale_set.service.id}"]
+    assert criteria["metric_name"] == "PredictLatencyP95Ms"
+    assert criteria["threshold"] == "${var.latency_threshold_ms}"
+    assert criteria["operator"] == "GreaterThan"
+    assert criteria["skip_metric_validation"] is True
+    assert "availabilityResults/duration" not in (module / "monitoring.tf").read_text()
+    assert "ready-failing" in (module / "monitoring.tf").read_text()
+
+
+def test_azure_vm_predict_metrics_run_every_minute_against_the_real_endpoints(
+    projects: dict[str, Path], tmp_path: Path
+) -> None:
+    found = predict_metrics(azure_vm_module(projects), tmp_path, "http://unused")
+    text = found.files["/usr/local/bin/predict-metrics"]
+    assert text.startswith("#!/usr/bin/python3\n")
+    # Without the test's environment, the script talks to the documented endpoints only.
+    assert 'os.environ.get("SERVICE_METRICS_URL", "http://127.0.0.1:8000/metrics")' in text
+    assert 'os.environ.get("IMDS_ENDPOINT", "http://169.254.169.254")' in text
+    assert (
+        'os.environ.get("MONITOR_INGESTION_ENDPOINT", "https://westeurope.monitoring.azure.com")'
+        in text
+    )
+    assert f'RESOURCE_ID = "{SCALE_SET_ID}"' in text
+    unit = unit_settings(found.files["/etc/systemd/system/predict-metrics.service"])
+    assert unit["ExecStart"] == ["/usr/local/bin/predict-metrics"]
+    assert unit["StateDirectory"] == ["predict-metrics"]
+    assert "Environment" not in unit and "EnvironmentFile" not in unit
+    timer = unit_settings(found.files["/etc/systemd/system/predict-metrics.timer"])
+    assert timer["OnUnitActiveSec"] == ["1min"] and timer["AccuracySec"] == ["1s"]
+    assert timer["WantedBy"] == ["timers.target"]
+    assert any(
+        command.startswith("systemctl enable --now ") and "predict-metrics.timer" in command.split()
+        for command in found.runcmd
+    )
+
+
+def test_azure_vm_predict_metrics_publish_the_interval_p95_average_and_counts(
+    projects: dict[str, Path], tmp_path: Path, fake_azure: tuple[FakeAzure, str]
+) -> None:
+    fake, base_url = fake_azure
+    module = azure_vm_module(projects)
+    found = predict_metrics(module, tmp_path, base_url)
+    before = {**NOISE, (*PREDICT, "200"): [0.003] * 10}
+    fake.metrics = exposition(before)
+    # The first reading is the baseline: nothing to publish yet.
+    first = found.run()
+    assert first.returncode == 0, first.stderr
+    assert not fake.posts and found.state.exists()
+    # In the next minute: 20 successful predictions, 3 rejected (422) and 2 failed (500).
+    fake.metrics = exposition(
+        {
+            **NOISE,
+            ("GET", "/ready", "200"): [0.001] * 9,
+            (*PREDICT, "200"): [0.003] * 10 + [0.02] * 10 + [0.07] * 8 + [0.3] * 2,
+            (*PREDICT, "422"): [0.001] * 3,
+            (*PREDICT, "500"): [1.5] * 2,
+        }
+    )
+    second = found.run()
+    assert second.returncode == 0, second.stderr
+    assert len(fake.posts) == 1
+    points = published(fake)
+    assert {point["namespace"] for point in points.values()} == {
+        module_locals(module)["metric_namespace"]
+    }
+    assert points["PredictRequests"]["sum"] == 25
+    assert isinstance(points["PredictRequests"]["sum"], int)
+    assert isinstance(points["PredictRequests"]["sum"], int)
+    assert points["PredictServerErrors"]["sum"] == 2
+    # By hand, over the 20 successes of the interval: the 19th (0.95 * 20) lies in the bucket
+    # (0.25, 0.5] holding the 19th and 20th, so p95 = 0.25 + 0.25 * (19 - 18) / 2 = 0.375 s.
+    assert points["PredictLatencyP95Ms"]["sum"] == pytest.approx(375.0)
+    assert points["PredictLatencyP95Ms"]["count"] == 1
+    # Average: (10 * 0.02 + 8 * 0.07 + 2 * 0.3) / 20 = 0.068 s; fastest bucket (0.01, 0.025],
+    # slowest (0.25, 0.5].
+    latency = points["PredictLatencyMs"]
+    assert latency["count"] == 20
+    assert latency["sum"] / latency["count"] == pytest.approx(68.0)
+    assert (latency["min"], latency["max"]) == (pytest.approx(10.0), pytest.approx(500.0))
+    # One token, from IMDS, of the user-assigned identity for Azure Monitor.
+    (request,) = fake.token_requests
+    assert request["metadata"] == "true"
+    assert request["query"] == {
+        "api-version": ["2018-02-01"],
+        "resource": ["https://monitoring.azure.com/"],
+        "client_id": [CLIENT_ID],
+    }
+
+
+def test_azure_vm_predict_metrics_skip_restarts_and_publish_no_latency_when_idle(
+    projects: dict[str, Path], tmp_path: Path, fake_azure: tuple[FakeAzure, str]
+) -> None:
+    fake, base_url = fake_azure
+    found = predict_metrics(azure_vm_module(projects), tmp_path, base_url)
+    fake.metrics = exposition({**NOISE, (*PREDICT, "200"): [0.003] * 50, (*PREDICT, "500"): [0.2]})
+    assert found.run().returncode == 0
+    # The service restarted: its counters start again from zero, and its 500 series is gone.
+    fake.metrics = exposition({**NOISE, (*PREDICT, "200"): [0.003] * 3})
+    restarted = found.run()
+    assert restarted.returncode == 0, restarted.stderr
+    assert not fake.posts, "a counter reset published a (negative) interval"
+    # From the new baseline on, the increase is published again.
+    fake.metrics = exposition({**NOISE, (*PREDICT, "200"): [0.003] * 3 + [0.004] * 2})
+    assert found.run().returncode == 0
+    points = published(fake)
+    assert points["PredictRequests"]["sum"] == 2
+    assert points["PredictLatencyMs"]["count"] == 2
+    assert 0 < points["PredictLatencyP95Ms"]["sum"] <= 5.0
+    # A minute without requests: counts of 0, and no latency the alert could fire on.
+    assert found.run().returncode == 0
+    assert len(fake.posts) == 2
+    points = published(fake)
+    assert set(points) == {"PredictRequests", "PredictServerErrors"}
+    assert points["PredictRequests"]["sum"] == points["PredictServerErrors"]["sum"] == 0
+    # Only rejected requests (4xx): counted, but no latency either.
+    fake.metrics = exposition(
+        {**NOISE, (*PREDICT, "200"): [0.003] * 3 + [0.004] * 2, (*PREDICT, "422"): [0.001]}
+    )
+    assert found.run().returncode == 0
+    points = published(fake)
+    assert set(points) == {"PredictRequests", "PredictServerErrors"}
+    assert points["PredictRequests"]["sum"] == 1
+
+
+def test_azure_vm_predict_metrics_fail_without_touching_the_state_and_catch_up(
+    projects: dict[str, Path], tmp_path: Path, fake_azure: tuple[FakeAzure, str]
+) -> None:
+    fake, base_url = fake_azure
+    found = predict_metrics(azure_vm_module(projects), tmp_path, base_url)
+    fake.metrics = exposition({(*PREDICT, "200"): [0.003] * 10})
+    assert found.run().returncode == 0
+    baseline = found.state.read_bytes()
+    # Azure Monitor refuses the post: an error, and the baseline stays.
+    fake.metrics = exposition({(*PREDICT, "200"): [0.003] * 10 + [0.02] * 4})
+    fake.ingest_status = 503
+    refused = found.run()
+    assert refused.returncode != 0
+    assert "503" in refused.stderr
+    assert found.state.read_bytes() == baseline
+    # The service's /metrics cannot be read: an error too.
+    fake.metrics_status = 500
+    unreadable = found.run()
+    assert unreadable.returncode != 0
+    assert found.state.read_bytes() == baseline
+    assert sorted(path.name for path in found.state.parent.iterdir()) == ["state.json"]
+    # Once both answer again, the next run publishes everything since the baseline.
+    fake.metrics_status, fake.ingest_status = 200, 200
+    fake.metrics = exposition({(*PREDICT, "200"): [0.003] * 10 + [0.02] * 4 + [0.07] * 2})
+    recovered = found.run()
+    assert recovered.returncode == 0, recovered.stderr
+    points = published(fake)
+    assert points["PredictRequests"]["sum"] == 6
+    assert points["PredictLatencyMs"]["count"] == 6
+    assert found.state.read_bytes() != baseline
+    json.loads(found.state.read_text())
