@@ -158,16 +158,28 @@ def test_every_job_command_parses_with_its_module(
     assert not failures, "\n".join(failures)
 
 
+def kubernetes_answers(ci: str) -> dict[str, str]:
+    return {"hosting_model": "on-prem", "onprem_runtime": "kubernetes", "ci_provider": ci}
+
+
+def api_pod(project: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, str | None]]:
+    """The pod spec of the Kubernetes base, its one container and that container's env."""
+    deployment = yaml.safe_load((project / "deploy/kubernetes/base/deployment.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    return (
+        pod,
+        container,
+        {variable["name"]: variable.get("value") for variable in container["env"]},
+    )
+
+
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
 def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
     template: Path, tmp_path: Path, ci: str
 ) -> None:
-    answers = {"hosting_model": "on-prem", "onprem_runtime": "kubernetes", "ci_provider": ci}
-    project = render_cookiecutter(template, tmp_path, answers)
-    deployment = yaml.safe_load((project / "deploy/kubernetes/base/deployment.yaml").read_text())
-    pod = deployment["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
-    env = {variable["name"]: variable.get("value") for variable in container["env"]}
+    project = render_cookiecutter(template, tmp_path, kubernetes_answers(ci))
+    pod, container, env = api_pod(project)
     mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     capture_dir = env.get("CAPTURE_DIR")
@@ -184,12 +196,8 @@ def test_kubernetes_pods_capture_to_a_volume_the_retrain_workflow_collects(
 def test_kubernetes_pods_mount_the_drift_report_the_retrain_workflow_publishes(
     template: Path, tmp_path: Path, ci: str
 ) -> None:
-    answers = {"hosting_model": "on-prem", "onprem_runtime": "kubernetes", "ci_provider": ci}
-    project = render_cookiecutter(template, tmp_path, answers)
-    pod = yaml.safe_load((project / "deploy/kubernetes/base/deployment.yaml").read_text())
-    pod = pod["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
-    env = {variable["name"]: variable.get("value") for variable in container["env"]}
+    project = render_cookiecutter(template, tmp_path, kubernetes_answers(ci))
+    pod, container, env = api_pod(project)
     report = Path(env["DRIFT_REPORT"])
     (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(report.parent)]
     assert mount.get("readOnly") is True
