@@ -27,7 +27,7 @@ def main() -> None:
     api = importlib.import_module(f"{PACKAGE}.api")
     decoding = importlib.import_module(f"{PACKAGE}.decoding")
     features = importlib.import_module(f"{PACKAGE}.features")
-    metrics = importlib.import_module(f"{PACKAGE}.metrics")
+    metrics = importlib.import_module(f"{PACKAGE}.prediction_metrics")
     model = importlib.import_module(f"{PACKAGE}.model").DemandModel.load(args.model_dir)
 
     body = json.dumps({"instances": instances(args.instances)}).encode()
@@ -44,7 +44,7 @@ def main() -> None:
         "encode": lambda: features.encode(batch),
         "predict": lambda: model.predict(matrix),
         "response": response,
-        "metrics (after sending)": lambda: metrics.observe_batch(matrix, predictions),
+        "metrics (after sending)": lambda: metrics.Totals().add(matrix, predictions),
     }
     times = {name: best_ms(step) for name, step in steps.items()}
     for name, ms in times.items():

@@ -2,6 +2,7 @@
 
 import json
 import multiprocessing
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from {{ cookiecutter.package_name }} import metrics
+from {{ cookiecutter.package_name }} import metrics, prediction_metrics
 from {{ cookiecutter.package_name }}.api import create_app
 from {{ cookiecutter.package_name }}.config import Settings
 
@@ -144,11 +147,11 @@ def test_a_large_batch_is_recorded_as_each_of_its_instances(client: TestClient) 
     assert delta("model_predictions_total") == n
     assert delta("model_prediction_value_count") == n
     assert delta("model_prediction_value_sum") == pytest.approx(sum(predictions), rel=1e-5)
-    for feature in metrics.NUMERIC:
+    for feature in prediction_metrics.NUMERIC:
         assert delta("model_input_value_count", feature=feature) == n
         total = sum(instance[feature] for instance in batch)
         assert delta("model_input_value_sum", feature=feature) == pytest.approx(total, rel=1e-6)
-    for feature in metrics.DISCRETE:
+    for feature in prediction_metrics.DISCRETE:
         counts = Counter(str(instance[feature]).lower() for instance in batch)
         for label, count in counts.items():
             assert delta("model_input_category_total", feature=feature, value=label) == count
@@ -156,16 +159,70 @@ def test_a_large_batch_is_recorded_as_each_of_its_instances(client: TestClient) 
         assert delta("model_input_category_total", feature="store_id", value=str(store_id)) == 0
 
 
-def test_batched_histogram_update_equals_one_observation_per_value() -> None:
-    histogram = metrics.PREDICTION_VALUE
-    values = np.array([0.0, 5.0, 5.01, 99.9, 100.0, 1000.0, 1e6, 42.0], dtype=np.float32)
-    before = [bucket.get() for bucket in histogram._buckets]
-    metrics.observe_many(histogram, values)
-    added = [bucket.get() - old for bucket, old in zip(histogram._buckets, before, strict=True)]
-    expected = [0] * len(histogram._upper_bounds)
-    for v in values:
-        expected[next(i for i, bound in enumerate(histogram._upper_bounds) if v <= bound)] += 1
-    assert added == expected
+def test_a_batch_adds_up_as_its_instances_one_by_one() -> None:
+    rng = np.random.default_rng(0)
+    n = 200
+    features = np.column_stack(
+        [
+            rng.integers(1, 21, n),
+            rng.uniform(1, 20, n),
+            rng.integers(0, 2, n),
+            rng.integers(0, 2, n),
+            rng.integers(0, 7, n),
+            rng.integers(0, 4, n),
+            rng.uniform(-10, 35, n),
+        ]
+    ).astype(np.float32)
+    bounds = prediction_metrics.PREDICTION_VALUE._upper_bounds
+    predictions = np.array([0.0, 5.0, 5.01, 99.9, 100.0, 1000.0, 1e6] * 40, np.float32)[:n]
+    batch, rows = prediction_metrics.Totals(), prediction_metrics.Totals()
+    batch.add(features, predictions)
+    for index in range(n):
+        rows.add(features[index : index + 1], predictions[index : index + 1])
+
+    assert batch.instances == rows.instances == n
+    assert batch.buckets == rows.buckets
+    assert batch.categories == rows.categories
+    assert batch.prediction_sum == pytest.approx(rows.prediction_sum)
+    assert batch.input_sums == pytest.approx(rows.input_sums)
+    expected = [0] * len(bounds)  # each value counts in the first bucket it does not exceed
+    for v in predictions:
+        expected[next(i for i, bound in enumerate(bounds) if v <= bound)] += 1
+    assert batch.buckets == expected
+
+
+def shared_predictions() -> float:
+    """model_predictions_total as the worker processes' shared files hold it now."""
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(metrics.MULTIPROCESS_DIR))
+    return registry.get_sample_value("model_predictions_total") or 0.0
+
+
+def test_batches_are_written_for_every_worker_within_a_second(
+    model_dir: Path, instance: dict[str, Any]
+) -> None:
+    with TestClient(create_app(Settings(model_dir=model_dir))) as client:
+        scrape(client)  # writes what earlier tests left
+        before = shared_predictions()
+        client.post("/predict", json={"instances": [instance] * 3})
+        client.post("/predict", json={"instances": [instance] * 20})
+        deadline = time.monotonic() + 10 * prediction_metrics.FLUSH_S
+        while shared_predictions() - before < 23 and time.monotonic() < deadline:
+            time.sleep(0.05)  # no scrape of this process: the other workers' case
+        assert shared_predictions() - before == 23
+
+
+def test_a_worker_writes_its_last_batches_when_it_stops(
+    model_dir: Path, instance: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    time.sleep(1.5 * prediction_metrics.FLUSH_S)  # the writes earlier tests scheduled happen
+    monkeypatch.setattr(prediction_metrics, "FLUSH_S", 3600.0)
+    with TestClient(create_app(Settings(model_dir=model_dir))) as client:
+        scrape(client)
+        before = shared_predictions()
+        client.post("/predict", json={"instances": [instance] * 4})
+        assert shared_predictions() == before  # added up, not written yet
+    assert shared_predictions() - before == 4
 
 
 def test_model_and_drift_gauges(drift_client: Any, model_dir: Path) -> None:
@@ -213,8 +270,9 @@ def test_model_and_drift_gauges(drift_client: Any, model_dir: Path) -> None:
 def _worker(predictions: int) -> None:
     """A worker process of the same server: counts predictions, dies with a request in flight."""
     from {{ cookiecutter.package_name }} import metrics as worker_metrics
+    from {{ cookiecutter.package_name }} import prediction_metrics
 
-    worker_metrics.PREDICTIONS.inc(predictions)
+    prediction_metrics.PREDICTIONS.inc(predictions)
     worker_metrics.HTTP_IN_PROGRESS.labels("POST", "/crashed").inc()
 
 

@@ -1,7 +1,7 @@
 """HTTP API of the demand model: liveness, readiness and batch predictions."""
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -9,19 +9,20 @@ import msgspec
 import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.background import BackgroundTask
+from starlette.types import Message, Receive, Scope, Send
 
 {% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
 from . import azure_ml
 {% endif -%}
-from .capture import CaptureWriter
+from .capture import BackgroundWriter, CaptureWriter
 from .config import Settings
 from .decoding import decode_request
 from .features import encode
-from .metrics import instrument, observe_batch, process_exit
+from .metrics import instrument, process_exit
 from .model import DemandModel
+from .prediction_metrics import observe_batch
 from .schemas import MAX_BODY_BYTES, PredictRequest, PredictResponse
 
 logger = logging.getLogger(__name__)
@@ -35,28 +36,72 @@ _encoder = msgspec.json.Encoder()
 class PredictRoute(APIRoute):
     """POST /predict, with a fast path for the requests that need none of FastAPI's work.
 
-    A JSON batch that msgspec finds valid (`decoding`) goes straight to the model, without
-    pydantic and FastAPI's per-request machinery (dependencies, response re-validation), and is
-    answered with the bytes `PredictResponse` would give, serialised by msgspec; its metrics are
-    recorded once the answer is sent. Anything else (invalid input, no model, another content
-    type) takes FastAPI's path, so it is answered exactly as before.
+    A JSON batch that msgspec finds valid (`decoding`) goes straight from the ASGI messages to the
+    model, without pydantic and FastAPI's per-request machinery (request object, dependencies,
+    response re-validation), and is answered with the bytes `PredictResponse` would give,
+    serialised by msgspec; its metrics are recorded once the answer is sent. Anything else
+    (invalid input, no model, another content type or method, a body over the limit) is handed
+    to FastAPI with the messages read so far, so it is answered exactly as before.
     """
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        handle = super().get_route_handler()
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["app"].state
+        if scope["method"] != "POST" or state.model is None or not fits_fast_path(scope):
+            await super().handle(scope, receive, send)
+            return
+        messages, body = await read_body(receive, MAX_BODY_BYTES)
+        batch = decode_request(body) if body is not None else None
+        if batch is None:
+            await super().handle(scope, replay(messages, receive), send)
+            return
+        features, predictions = predict_batch(batch.instances, state.capture, state.model)
+        answer = {"predictions": predictions.tolist(), "model_version": state.model.version}
+        payload = _encoder.encode(answer)
+        await send({"type": "http.response.start", "status": 200, "headers": headers(payload)})
+        await send({"type": "http.response.body", "body": payload})
+        observe_batch(features, predictions)
 
-        async def handle_fast(request: Request) -> Response:
-            model = request.app.state.model
-            if model is not None and is_json(request.headers.get("content-type", "")):
-                body = decode_request(await request.body())
-                if body is not None:
-                    features, predictions = predict_batch(body.instances, request, model)
-                    response = {"predictions": predictions.tolist(), "model_version": model.version}
-                    recorded = BackgroundTask(record, features, predictions)
-                    return Response(_encoder.encode(response), media_type=JSON, background=recorded)
-            return await handle(request)  # the body read above is kept for it
 
-        return handle_fast
+def fits_fast_path(scope: Scope) -> bool:
+    """Whether the request declares a JSON body and no length over the limit."""
+    declared = dict(reversed(scope["headers"]))  # the first of repeated headers, as Starlette
+    length = declared.get(b"content-length", b"0")
+    declares_json = is_json(declared.get(b"content-type", b"").decode("latin-1"))
+    return declares_json and not (length.isdigit() and int(length) > MAX_BODY_BYTES)
+
+
+def headers(payload: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers of a JSON answer, as Starlette's `Response` writes them."""
+    return [(b"content-length", str(len(payload)).encode()), (b"content-type", JSON.encode())]
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
+    """The messages of the request body, and the body if it came whole within `limit` bytes."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":  # the client went away
+            return messages, None
+        size += len(message.get("body", b""))
+        if size > limit:
+            return messages, None
+        if not message.get("more_body", False):
+            break
+    if len(messages) == 1:
+        return messages, messages[0].get("body", b"")
+    return messages, b"".join(message.get("body", b"") for message in messages)
+
+
+def replay(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that first gives back the messages already read."""
+    pending = iter(messages)
+
+    async def receive_again() -> Message:
+        return next(pending, None) or await receive()
+
+    return receive_again
 
 
 router = APIRouter()
@@ -112,25 +157,20 @@ async def predict(
     body: PredictRequest, request: Request, model: Annotated[DemandModel, Depends(get_model)]
 ) -> PredictResponse:
     """Expected units sold for each instance of the batch."""
-    features, predictions = predict_batch(body.instances, request, model)
+    features, predictions = predict_batch(body.instances, request.app.state.capture, model)
     observe_batch(features, predictions)
     return PredictResponse(predictions=predictions.tolist(), model_version=model.version)
 
 
 def predict_batch(
-    instances: list[Any], request: Request, model: DemandModel
+    instances: list[Any], capture: BackgroundWriter | None, model: DemandModel
 ) -> tuple[np.ndarray, np.ndarray]:
     """The features and predictions of a batch of validated instances, captured if enabled."""
     features = encode(instances)
     predictions = model.predict(features)
-    if capture := request.app.state.capture:
+    if capture:
         capture.submit(instances, predictions, model.version)
     return features, predictions
-
-
-async def record(features: np.ndarray, predictions: np.ndarray) -> None:
-    """`observe_batch` as a coroutine, which Starlette runs after the response without a thread."""
-    observe_batch(features, predictions)
 
 
 router.add_api_route(

@@ -13,12 +13,12 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .features import CODES, FEATURES
 from .multiprocess import MULTIPROCESS_DIR  # sets PROMETHEUS_MULTIPROC_DIR: import it first
+from .prediction_metrics import flush
 
 # isort: split
 from prometheus_client import (
@@ -27,7 +27,6 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
-    Summary,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -37,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 UNMATCHED_ROUTE = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-NUMERIC = ("price", "temperature")
-DISCRETE = ("store_id", "promotion", "holiday", "weekday", "season")
 
 HTTP_REQUESTS = Counter(
     "http_requests",
@@ -57,78 +54,6 @@ HTTP_IN_PROGRESS = Gauge(
     ["method", "route"],
     multiprocess_mode="livesum",
 )
-PREDICTIONS = Counter("model_predictions", "Instances predicted.")
-PREDICTION_VALUE = Histogram(
-    "model_prediction_value",
-    "Predicted demand, in units.",
-    buckets=(5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000),
-)
-INPUT_VALUE = Summary(
-    "model_input_value", "Numeric input features of predicted instances.", ["feature"]
-)
-INPUT_CATEGORY = Counter(
-    "model_input_category",
-    "Predicted instances by value of each discrete input feature.",
-    ["feature", "value"],
-)
-
-_NUMERIC_COLUMNS = [FEATURES.index(name) for name in NUMERIC]
-_DISCRETE_COLUMNS = [FEATURES.index(name) for name in DISCRETE]
-_INPUT_VALUE = [INPUT_VALUE.labels(name) for name in NUMERIC]
-_CATEGORY_NAMES = {
-    **{name: {code: label for label, code in codes.items()} for name, codes in CODES.items()},
-    "promotion": {0: "false", 1: "true"},
-    "holiday": {0: "false", 1: "true"},
-}
-# Child counter per (feature, code), looked up once: codes are few, the API validates them.
-_CATEGORY: dict[tuple[str, int], Any] = {}
-SMALL_BATCH = 8  # instances
-
-
-def observe_batch(features: np.ndarray, predictions: np.ndarray) -> None:
-    """Record one predicted batch with a few metric updates per batch, not per instance."""
-    PREDICTIONS.inc(len(predictions))
-    if len(predictions) < SMALL_BATCH:  # plain updates cost less than numpy's calls here
-        _observe_rows(features.tolist(), predictions.tolist())
-        return
-    observe_many(PREDICTION_VALUE, predictions)
-    sums = features[:, _NUMERIC_COLUMNS].sum(axis=0, dtype=np.float64).tolist()
-    for summary, total in zip(_INPUT_VALUE, sums, strict=True):
-        summary._count.inc(len(features))
-        summary._sum.inc(total)
-    codes = features[:, _DISCRETE_COLUMNS].astype(np.intp)
-    for index, name in enumerate(DISCRETE):
-        for code, count in enumerate(np.bincount(codes[:, index]).tolist()):
-            if count:
-                _category(name, code).inc(count)
-
-
-def _observe_rows(rows: list[list[float]], predictions: list[float]) -> None:
-    """`observe_batch` for a few instances, one metric update per instance and metric."""
-    for value in predictions:
-        PREDICTION_VALUE.observe(value)
-    for row in rows:
-        for summary, column in zip(_INPUT_VALUE, _NUMERIC_COLUMNS, strict=True):
-            summary.observe(row[column])
-        for name, column in zip(DISCRETE, _DISCRETE_COLUMNS, strict=True):
-            _category(name, int(row[column])).inc()
-
-
-def _category(name: str, code: int) -> Any:
-    if (child := _CATEGORY.get((name, code))) is None:
-        value = _CATEGORY_NAMES.get(name, {}).get(code, str(code))
-        child = _CATEGORY[name, code] = INPUT_CATEGORY.labels(name, value)
-    return child
-
-
-def observe_many(histogram: Histogram, values: np.ndarray) -> None:
-    """`histogram.observe(value)` for every value, with one update per bucket hit."""
-    bounds = np.asarray(histogram._upper_bounds)
-    counts = np.bincount(np.searchsorted(bounds, values, side="left"), minlength=len(bounds))
-    histogram._sum.inc(float(values.sum(dtype=np.float64)))
-    for bucket, count in zip(histogram._buckets, counts.tolist(), strict=True):
-        if count:
-            bucket.inc(count)
 
 
 class MetricsMiddleware:
@@ -280,7 +205,8 @@ def forget_dead_processes() -> None:
 
 
 def process_exit() -> None:
-    """Called when a worker process shuts down: its in-progress gauges go with it."""
+    """Called when a worker process shuts down: its last batches are written, its gauges go."""
+    flush()
     if multiprocessing.parent_process() is not None:
         mark_process_dead(os.getpid(), str(MULTIPROCESS_DIR))
 
@@ -301,7 +227,8 @@ def instrument(app: FastAPI, drift_report: Path) -> None:
     drift = DriftReport(drift_report)
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics(request: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        flush()  # this process's latest batches; other workers write theirs within FLUSH_S
         model = request.app.state.model
-        body = render(model.info if model else None, drift)
+        body = await run_in_threadpool(render, model.info if model else None, drift)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
