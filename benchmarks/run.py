@@ -265,6 +265,37 @@ def load(url: str, script: Path, connections: int, args: argparse.Namespace) -> 
     return report.combine(runs).as_dict()
 
 
+def load_beside_floor(
+    url: str, script: Path, project: Path, floor_inputs: list[str], args: argparse.Namespace
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`load` of one connection, each wrk run right after a compute floor run of its batch."""
+    runs, floors = [], []
+    for _ in range(args.repeats):
+        floors.append(
+            json.loads(
+                subprocess.run(
+                    [
+                        str(project / ".venv" / "bin" / "python"),
+                        str(HERE / "compute_floor.py"),
+                        *floor_inputs,
+                        "--seconds",
+                        str(min(args.duration, 2.0)),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+        )
+        runs.append(serving.run_wrk(url, script, 1, args.duration))
+    floor = {
+        "median_ms": report.median(run["median_ms"] for run in floors),
+        "best_ms": min(run["best_ms"] for run in floors),
+        "calls": sum(run["calls"] for run in floors),
+    }
+    return report.combine(runs).as_dict(), floor
+
+
 def predictions_of(server: serving.Server, body: Any) -> list[float]:
     """The predictions in a server's answer; MLServer's unclipped, as scikit-learn's."""
     if server.name == "mlserver":
@@ -295,6 +326,8 @@ def bench_serving(
         ).stdout
     )
     results["compute_floor"] = exported["compute_floor"]
+    (workdir / "matrix.json").write_text(json.dumps(exported["matrix"]))
+    floor_inputs = [PACKAGE, str(model_dir), str(workdir / "matrix.json")]
     results["model"] = {
         "version": exported["model_version"],
         "onnx_vs_sklearn_max_abs_diff": exported["onnx_vs_sklearn_max_abs_diff"],
@@ -318,11 +351,15 @@ def bench_serving(
             }
             serving.run_wrk(server.url, scripts["single"], args.connections, 2)  # warm-up
             measured["single"] = load(server.url, scripts["single"], args.connections, args)
-            measured["batch"] = load(server.url, scripts["batch"], 1, args)
             if server.name == "generated":
+                measured["batch"], measured["compute_floor"] = load_beside_floor(
+                    server.url, scripts["batch"], project, floor_inputs, args
+                )
                 health = f"http://127.0.0.1:{server.port}/health"
                 get = serving.wrk_script(workdir, "health", None)
                 measured["http_floor"] = load(health, get, args.connections, args)
+            else:
+                measured["batch"] = load(server.url, scripts["batch"], 1, args)
         finally:
             server.stop()
         if server.name == "generated" and args.workers > 1:

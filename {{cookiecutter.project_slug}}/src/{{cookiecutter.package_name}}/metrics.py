@@ -5,7 +5,6 @@ The values live in the directory that `multiprocess` prepares before prometheus_
 
 import json
 import logging
-import multiprocessing
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,7 +16,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .multiprocess import MULTIPROCESS_DIR  # sets PROMETHEUS_MULTIPROC_DIR: import it first
+from .multiprocess import MULTIPROCESS_DIR, is_worker  # sets PROMETHEUS_MULTIPROC_DIR: first
 from .prediction_metrics import flush
 
 # isort: split
@@ -205,9 +204,9 @@ def forget_dead_processes() -> None:
 
 
 def process_exit() -> None:
-    """Called when a worker process shuts down: its last batches are written, its gauges go."""
+    """Called when the application stops: its last batches are written, a worker's gauges go."""
     flush()
-    if multiprocessing.parent_process() is not None:
+    if is_worker():
         mark_process_dead(os.getpid(), str(MULTIPROCESS_DIR))
 
 

@@ -3,9 +3,9 @@
 prometheus_client keeps each process's values in files under `PROMETHEUS_MULTIPROC_DIR` and adds
 them up at scrape time; it chooses that storage when it is first imported, so `metrics` imports
 this module first. The first process of a server to import it prepares the directory: a private
-one under the temporary directory, removed at exit, when the variable is unset, else the
-configured one, emptied. The worker processes it then spawns inherit the variables and share the
-directory, so `serve` imports this module (and only this light one) before it starts them.
+one under the temporary directory, removed when that process exits, when the variable is unset,
+else the configured one, emptied. The worker processes it then starts, forked or spawned,
+inherit the variables and share the directory.
 """
 
 import atexit
@@ -39,10 +39,20 @@ def prepare() -> Path:
             stale.unlink(missing_ok=True)
     else:
         directory = Path(tempfile.mkdtemp(prefix=f"{__package__}-metrics-"))
-        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        atexit.register(_remove_if_owner, directory)
     os.environ[ENVIRONMENT_VARIABLE] = str(directory)
     os.environ[OWNER_VARIABLE] = str(os.getpid())
     return directory
+
+
+def is_worker() -> bool:
+    """Whether this process is a worker of the server that prepared the directory."""
+    return os.environ.get(OWNER_VARIABLE) != str(os.getpid())
+
+
+def _remove_if_owner(directory: Path) -> None:
+    if not is_worker():  # forked workers inherit this exit handler
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 MULTIPROCESS_DIR = prepare()
