@@ -27,6 +27,7 @@ PROJECT_TEMPLATE_DIR = "{{cookiecutter.project_slug}}"
 ANSWERS_TEMPLATE_NAME = "{% if _copier_conf is defined %}{{ _copier_conf.answers_file }}{% endif %}"
 HIDDEN_MAPPING = "cookiecutter"
 REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:|bb:)")
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, six times faster
 
 
 class CookiecutterRules(Extension):
@@ -80,7 +81,8 @@ class TemplateRules:
 
     def __init__(self, template_root: Path = TEMPLATE_ROOT) -> None:
         self.root = template_root
-        self.config: dict[str, Any] = yaml.safe_load((template_root / "copier.yml").read_text())
+        config = (template_root / "copier.yml").read_text()
+        self.config: dict[str, Any] = yaml.load(config, Loader=YAML_LOADER)
         self.env = jinja_env()
 
     @property
