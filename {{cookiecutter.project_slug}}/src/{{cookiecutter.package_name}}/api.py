@@ -88,10 +88,7 @@ async def read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes 
         if size > limit:
             return messages, None
         if not message.get("more_body", False):
-            break
-    if len(messages) == 1:
-        return messages, messages[0].get("body", b"")
-    return messages, b"".join(message.get("body", b"") for message in messages)
+            return messages, b"".join(message.get("body", b"") for message in messages)
 
 
 def replay(messages: list[Message], receive: Receive) -> Receive:
