@@ -1,5 +1,8 @@
 """Shared fixtures: one model trained per test session, and an API client serving it."""
 {% if cookiecutter.hosting_model == "paas" %}
+{%- if cookiecutter.cloud_provider == "aws" %}
+import base64
+{%- endif %}
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -60,4 +63,40 @@ def container_command() -> Callable[..., list[str]]:
         return [sys.executable if program == "python" else program, *rest]
 
     return argv
+{%- if cookiecutter.cloud_provider == "aws" %}
+
+
+@pytest.fixture(scope="session")
+def sagemaker_capture() -> Callable[[list[dict[str, Any]], str], dict[str, Any]]:
+    """SageMaker's data-capture record of a JSON request of `instances`, answered with 200."""
+
+    def record(instances: list[dict[str, Any]], encoding: str) -> dict[str, Any]:
+        data = json.dumps({"instances": instances})
+        if encoding == "BASE64":
+            data = base64.b64encode(data.encode()).decode()
+        answer = {"predictions": [1.0] * len(instances), "model_version": "0"}
+        return {
+            "captureData": {
+                "endpointInput": {
+                    "observedContentType": "application/json",
+                    "mode": "INPUT",
+                    "data": data,
+                    "encoding": encoding,
+                },
+                "endpointOutput": {
+                    "observedContentType": "application/json",
+                    "mode": "OUTPUT",
+                    "data": json.dumps(answer),
+                    "encoding": "JSON",
+                },
+            },
+            "eventMetadata": {
+                "eventId": "8d2f0b4e-3f5a-4c55-9a43-0b3c1f7e2a11",
+                "inferenceTime": "2026-01-02T03:04:05Z",
+            },
+            "eventVersion": "0",
+        }
+
+    return record
+{%- endif %}
 {%- endif %}

@@ -1,10 +1,11 @@
 {%- set platform = cookiecutter.cloud_provider if cookiecutter.hosting_model == "paas" else "" -%}
 """The drift job flags shifted inputs, stays quiet on unshifted ones, and reads every capture."""
-{% if platform == "aws" %}
-import base64
-{%- endif %}
+
 import gzip
 import json
+{%- if platform == "aws" %}
+from collections.abc import Callable
+{%- endif %}
 from pathlib import Path
 from typing import Any
 
@@ -121,34 +122,7 @@ def test_a_missing_directory_or_reference_is_an_error(tmp_path: Path, reference:
     assert run(tmp_path / "captures", tmp_path / "none.json", tmp_path / "out") == drift.EXIT_ERROR
 
 
-{%- if platform == "aws" %}
-
-
-def sagemaker_record(rows: list[dict[str, Any]], encoding: str) -> dict[str, Any]:
-    body = json.dumps({"instances": rows})
-    data = base64.b64encode(body.encode()).decode() if encoding == "BASE64" else body
-    return {
-        "captureData": {
-            "endpointInput": {
-                "observedContentType": "application/json",
-                "mode": "INPUT",
-                "data": data,
-                "encoding": encoding,
-            },
-            "endpointOutput": {
-                "observedContentType": "application/json",
-                "mode": "OUTPUT",
-                "data": json.dumps({"predictions": [1.0] * len(rows)}),
-                "encoding": "JSON",
-            },
-        },
-        "eventMetadata": {
-            "eventId": "8d2f0b4e-3f5a-4c55-9a43-0b3c1f7e2a11",
-            "inferenceTime": "2026-01-02T03:04:05Z",
-        },
-        "eventVersion": "0",
-    }
-{%- elif platform == "gcp" %}
+{%- if platform == "gcp" %}
 
 
 def vertex_ai_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -187,15 +161,20 @@ def azure_ml_record(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 {%- endif %}
 
 
-def test_every_capture_format_is_read(tmp_path: Path) -> None:
+def test_every_capture_format_is_read(
+    tmp_path: Path,
+{%- if platform == "aws" %}
+    sagemaker_capture: Callable[[list[dict[str, Any]], str], dict[str, Any]],
+{%- endif %}
+) -> None:
     rows = instances(4, seed=5)
     service = {"timestamp": "2026-01-02T03:04:05+00:00", "model_version": "v1", "instance": rows[0]}
     records = {
         "service/capture-1.jsonl": [service],
 {%- if platform == "aws" %}
         "sagemaker/2026/01/02/03/a.jsonl": [
-            sagemaker_record(rows[:2], "JSON"),
-            sagemaker_record(rows[2:], "BASE64"),
+            sagemaker_capture(rows[:2], "JSON"),
+            sagemaker_capture(rows[2:], "BASE64"),
         ],
 {%- elif platform == "gcp" %}
         "vertex/export-000.json": [vertex_ai_row(rows[:3])],

@@ -1,7 +1,6 @@
 """The container keeps SageMaker's contract: `serve`, GET /ping and POST /invocations; its
 Model Monitor baseline dataset has the layout of the captures the monitor compares with it."""
 
-import base64
 import csv
 import importlib.util
 import io
@@ -143,33 +142,6 @@ def preprocess_handler() -> Callable[[Any], Any]:
     return module.preprocess_handler
 
 
-def capture_line(body: dict[str, Any], encoding: str) -> str:
-    """One line of SageMaker data capture for a JSON request answered with 200."""
-    data = json.dumps(body)
-    if encoding == "BASE64":
-        data = base64.b64encode(data.encode()).decode()
-    return json.dumps(
-        {
-            "captureData": {
-                "endpointInput": {
-                    "observedContentType": "application/json",
-                    "mode": "INPUT",
-                    "data": data,
-                    "encoding": encoding,
-                },
-                "endpointOutput": {
-                    "observedContentType": "application/json",
-                    "mode": "OUTPUT",
-                    "data": json.dumps({"predictions": [1.0], "model_version": "0"}),
-                    "encoding": "JSON",
-                },
-            },
-            "eventMetadata": {"eventId": "0", "inferenceTime": "2026-01-01T00:00:00Z"},
-            "eventVersion": "0",
-        }
-    )
-
-
 def inference_record(line: str) -> SimpleNamespace:
     """The analyzer's inference_record of a capture line: endpoint_input, endpoint_output."""
     captured = json.loads(line)["captureData"]
@@ -203,11 +175,14 @@ def baseline_csv(training_instances: list[dict[str, Any]]) -> list[list[str]]:
 
 @pytest.mark.parametrize("encoding", ["JSON", "BASE64"])
 def test_the_baseline_has_the_columns_a_captured_request_is_flattened_into(
-    baseline_csv: list[list[str]], instance: dict[str, Any], encoding: str
+    baseline_csv: list[list[str]],
+    instance: dict[str, Any],
+    encoding: str,
+    sagemaker_capture: Callable[[list[dict[str, Any]], str], dict[str, Any]],
 ) -> None:
     # The analyzer orders a flattened record's keys lexicographically: the baseline's header.
     reordered = dict(reversed(instance.items()))
-    line = capture_line({"instances": [instance, reordered]}, encoding)
+    line = json.dumps(sagemaker_capture([instance, reordered], encoding))
     flattened = preprocess_handler()(inference_record(line))
     assert len(flattened) == 2
     header = baseline_csv[0]
@@ -217,11 +192,13 @@ def test_the_baseline_has_the_columns_a_captured_request_is_flattened_into(
 
 
 def test_the_baseline_spells_each_value_as_a_captured_request_does(
-    baseline_csv: list[list[str]], training_instances: list[dict[str, Any]]
+    baseline_csv: list[list[str]],
+    training_instances: list[dict[str, Any]],
+    sagemaker_capture: Callable[[list[dict[str, Any]], str], dict[str, Any]],
 ) -> None:
     header, *rows = baseline_csv
-    body = {"instances": training_instances[:50]}
-    flattened = preprocess_handler()(inference_record(capture_line(body, "JSON")))
+    line = json.dumps(sagemaker_capture(training_instances[:50], "JSON"))
+    flattened = preprocess_handler()(inference_record(line))
     assert [[model_monitor.cell(record[name]) for name in header] for record in flattened] == (
         rows[:50]
     )
