@@ -4,9 +4,10 @@ Runs with a generated project's interpreter, from the project's directory, after
 
     .venv/bin/python /path/to/benchmarks/batch_steps.py [--instances 1000]
 
-The steps are those `api.PredictRoute` takes for a JSON batch msgspec validates: decoding,
-encoding, the ONNX prediction (the compute floor), the response bytes and, after the response
-is sent, the metrics. Prints the best of several timed rounds of each step, in milliseconds.
+The steps are those `fast_path.PredictionFastPath` takes for a JSON batch msgspec validates:
+decoding, encoding, the ONNX prediction (the compute floor), the response bytes and, after the
+response is sent, the metrics. Prints the best of several timed rounds of each step, in
+milliseconds.
 """
 
 import argparse
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=Path("artifacts"))
     args = parser.parse_args()
 
-    api = importlib.import_module(f"{PACKAGE}.api")
+    fast_path = importlib.import_module(f"{PACKAGE}.fast_path")
     decoding = importlib.import_module(f"{PACKAGE}.decoding")
     features = importlib.import_module(f"{PACKAGE}.features")
     metrics = importlib.import_module(f"{PACKAGE}.prediction_metrics")
@@ -37,7 +38,7 @@ def main() -> None:
 
     def response() -> bytes:
         answer = {"predictions": predictions.tolist(), "model_version": model.version}
-        return api._encoder.encode(answer)
+        return fast_path._encoder.encode(answer)
 
     steps = {
         "decode": lambda: decoding.decode_request(body),

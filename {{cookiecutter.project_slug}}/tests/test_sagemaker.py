@@ -87,6 +87,16 @@ def test_invocations_predict_the_batch(sagemaker: httpx2.Client, instance: dict[
     assert body["model_version"] == sagemaker.get("/ping").json()["model_version"]
     assert len(body["predictions"]) == 2
     assert body["predictions"][0] > body["predictions"][1] >= 0
+    same = sagemaker.post("/predict", json={"instances": [cheap, expensive]}, headers=JSON)
+    assert response.content == same.content
+
+
+def test_invocations_are_counted_under_their_route(
+    sagemaker: httpx2.Client, instance: dict[str, Any]
+) -> None:
+    sagemaker.post("/invocations", json={"instances": [instance]}, headers=JSON)
+    series = 'http_requests_total{method="POST",route="/invocations",status="200"}'
+    assert any(line.startswith(series) for line in sagemaker.get("/metrics").text.splitlines())
 
 
 def test_invocations_name_the_invalid_field(

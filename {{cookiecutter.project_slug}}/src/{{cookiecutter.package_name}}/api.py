@@ -5,21 +5,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import msgspec
-import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from starlette.types import Message, Receive, Scope, Send
 
 {% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
 from . import azure_ml
 {% endif -%}
-from .capture import BackgroundWriter, CaptureWriter
+from .capture import CaptureWriter
 from .config import Settings
-from .decoding import decode_request
-from .features import encode
+from .fast_path import JSON, PredictionFastPath, is_json, predict_batch
 from .metrics import instrument, process_exit
 from .model import DemandModel
 from .prediction_metrics import observe_batch
@@ -27,79 +22,7 @@ from .schemas import MAX_BODY_BYTES, PredictRequest, PredictResponse
 
 logger = logging.getLogger(__name__)
 
-JSON = "application/json"
 MAX_ERRORS = 20  # reported per response: a batch of 10,000 bad instances has 70,000 errors
-
-_encoder = msgspec.json.Encoder()
-
-
-class PredictRoute(APIRoute):
-    """POST /predict, with a fast path for the requests that need none of FastAPI's work.
-
-    A JSON batch that msgspec finds valid (`decoding`) goes straight from the ASGI messages to the
-    model, without pydantic and FastAPI's per-request machinery (request object, dependencies,
-    response re-validation), and is answered with the bytes `PredictResponse` would give,
-    serialised by msgspec; its metrics are recorded once the answer is sent. Anything else
-    (invalid input, no model, another content type or method, a body over the limit) is handed
-    to FastAPI with the messages read so far, so it is answered exactly as before.
-    """
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = scope["app"].state
-        if scope["method"] != "POST" or state.model is None or not fits_fast_path(scope):
-            await super().handle(scope, receive, send)
-            return
-        messages, body = await read_body(receive, MAX_BODY_BYTES)
-        batch = decode_request(body) if body is not None else None
-        if batch is None:
-            await super().handle(scope, replay(messages, receive), send)
-            return
-        features, predictions = predict_batch(batch.instances, state.capture, state.model)
-        answer = {"predictions": predictions.tolist(), "model_version": state.model.version}
-        payload = _encoder.encode(answer)
-        await send({"type": "http.response.start", "status": 200, "headers": headers(payload)})
-        await send({"type": "http.response.body", "body": payload})
-        observe_batch(features, predictions)
-
-
-def fits_fast_path(scope: Scope) -> bool:
-    """Whether the request declares a JSON body and no length over the limit."""
-    declared = dict(reversed(scope["headers"]))  # the first of repeated headers, as Starlette
-    length = declared.get(b"content-length", b"0")
-    declares_json = is_json(declared.get(b"content-type", b"").decode("latin-1"))
-    return declares_json and not (length.isdigit() and int(length) > MAX_BODY_BYTES)
-
-
-def headers(payload: bytes) -> list[tuple[bytes, bytes]]:
-    """The headers of a JSON answer, as Starlette's `Response` writes them."""
-    return [(b"content-length", str(len(payload)).encode()), (b"content-type", JSON.encode())]
-
-
-async def read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
-    """The messages of the request body, and the body if it came whole within `limit` bytes."""
-    messages: list[Message] = []
-    size = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":  # the client went away
-            return messages, None
-        size += len(message.get("body", b""))
-        if size > limit:
-            return messages, None
-        if not message.get("more_body", False):
-            return messages, b"".join(message.get("body", b"") for message in messages)
-
-
-def replay(messages: list[Message], receive: Receive) -> Receive:
-    """`receive` that first gives back the messages already read."""
-    pending = iter(messages)
-
-    async def receive_again() -> Message:
-        return next(pending, None) or await receive()
-
-    return receive_again
-
 
 router = APIRouter()
 
@@ -110,11 +33,6 @@ async def get_model(request: Request) -> DemandModel:
     if model is None:
         raise HTTPException(503, detail=request.app.state.model_error)
     return model
-
-
-def is_json(content_type: str) -> bool:
-    """Whether a Content-Type header value declares JSON, whatever its parameters."""
-    return content_type.partition(";")[0].strip().lower() == JSON
 
 
 def require_json(content_type: Annotated[str | None, Header()] = None) -> None:
@@ -159,25 +77,17 @@ async def predict(
     return PredictResponse(predictions=predictions.tolist(), model_version=model.version)
 
 
-def predict_batch(
-    instances: list[Any], capture: BackgroundWriter | None, model: DemandModel
-) -> tuple[np.ndarray, np.ndarray]:
-    """The features and predictions of a batch of validated instances, captured if enabled."""
-    features = encode(instances)
-    predictions = model.predict(features)
-    if capture:
-        capture.submit(instances, predictions, model.version)
-    return features, predictions
-
-
-router.add_api_route(
-    "/predict",
-    predict,
-    methods=["POST"],
-    dependencies=[Depends(require_json)],
-    max_body_size=MAX_BODY_BYTES,
-    route_class_override=PredictRoute,
-)
+def add_prediction_route(app: FastAPI, path: str, **options: Any) -> None:
+    """Serve predictions at POST `path`, valid JSON batches by the fast path in front of FastAPI."""
+    app.add_api_route(
+        path,
+        predict,
+        methods=["POST"],
+        dependencies=[Depends(require_json)],
+        max_body_size=MAX_BODY_BYTES,
+        **options,
+    )
+    app.state.prediction_routes[path] = app.router.routes[-1]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -212,6 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="{{ cookiecutter.project_name }}", lifespan=lifespan)
     app.include_router(router)
-    instrument(app, drift_report=settings.drift_report)
+    app.state.prediction_routes = {}
+    add_prediction_route(app, "/predict")
+    app.add_middleware(PredictionFastPath)
+    instrument(app, drift_report=settings.drift_report)  # its middleware wraps the fast path
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app

@@ -1,7 +1,7 @@
 """The model's input features: names, categories and their encoding as a numeric matrix."""
 
-from array import array
 from collections.abc import Mapping, Sequence
+from struct import pack
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -28,8 +28,8 @@ def encode(instances: Sequence[Any]) -> np.ndarray:
     """Turn validated instances into the model's float32 matrix, one column per feature.
 
     The features are read by plain attribute access, in the order of FEATURES. A few instances
-    are converted as rows; more, column by column through typed `array`s, whose buffers numpy
-    copies in a fraction of the time it takes to convert lists.
+    are converted as rows; more, column by column, each column packed into a typed buffer by one
+    C call and copied by numpy, a fraction of the time numpy takes to convert a list.
     """
     weekdays, seasons = CODES["weekday"], CODES["season"]
     if len(instances) < ROW_WISE:
@@ -47,18 +47,23 @@ def encode(instances: Sequence[Any]) -> np.ndarray:
         ]
         return np.array(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))
     columns = (
-        array("q", [instance.store_id for instance in instances]),
-        array("d", [instance.price for instance in instances]),
-        array("b", [instance.promotion for instance in instances]),
-        array("b", [instance.holiday for instance in instances]),
-        array("q", [weekdays[instance.weekday] for instance in instances]),
-        array("q", [seasons[instance.season] for instance in instances]),
-        array("d", [instance.temperature for instance in instances]),
+        _packed("q", [instance.store_id for instance in instances]),
+        _packed("d", [instance.price for instance in instances]),
+        _packed("?", [instance.promotion for instance in instances]),
+        _packed("?", [instance.holiday for instance in instances]),
+        _packed("q", [weekdays[instance.weekday] for instance in instances]),
+        _packed("q", [seasons[instance.season] for instance in instances]),
+        _packed("d", [instance.temperature for instance in instances]),
     )
     matrix = np.empty((len(instances), len(FEATURES)), dtype=np.float32)
     for index, column in enumerate(columns):
         matrix[:, index] = column
     return matrix
+
+
+def _packed(code: str, values: list[Any]) -> np.ndarray:
+    """`values` as an array of the `struct` (and numpy) type `code`: q int64, d float64, ? bool."""
+    return np.frombuffer(pack(f"{len(values)}{code}", *values), dtype=code)
 
 
 def record(instance: Any) -> dict[str, Any]:

@@ -8,12 +8,11 @@ refused with 415: the instances mix numbers, booleans and categories, which JSON
 
 import argparse
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from pydantic import Field
 
 from . import api
 from .config import Settings
-from .schemas import MAX_BODY_BYTES
 from .serve import run
 
 
@@ -34,14 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The prediction API with SageMaker's routes added."""
     app = api.create_app(settings or SageMakerSettings())
     app.add_api_route("/ping", api.ready, methods=["GET"], summary="SageMaker health check")
-    app.add_api_route(
-        "/invocations",
-        api.predict,
-        methods=["POST"],
-        dependencies=[Depends(api.require_json)],
-        max_body_size=MAX_BODY_BYTES,
-        summary="SageMaker inference",
-    )
+    api.add_prediction_route(app, "/invocations", summary="SageMaker inference")
     return app
 
 
