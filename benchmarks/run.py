@@ -38,6 +38,7 @@ BATCH = 1_000
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SEASONS = ("winter", "spring", "summer", "autumn")
 PARTS = ("template", "ttfp", "serving")
+PAIR_FLOOR_S, PAIR_LOAD_S = 1.0, 2.0  # one compute floor run and the batch load run after it
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,6 +51,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--repeats", type=int, default=3, help="runs per load test, reported as medians"
     )
     parser.add_argument("--connections", type=int, default=32, help="single-instance concurrency")
+    parser.add_argument(
+        "--batch-pairs",
+        type=int,
+        default=8,
+        help=f"{PAIR_FLOOR_S:g} s compute floor runs, each before a {PAIR_LOAD_S:g} s batch run",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -268,9 +275,13 @@ def load(url: str, script: Path, connections: int, args: argparse.Namespace) -> 
 def load_beside_floor(
     url: str, script: Path, project: Path, floor_inputs: list[str], args: argparse.Namespace
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`load` of one connection, each wrk run right after a compute floor run of its batch."""
+    """`--batch-pairs` short wrk runs of one connection, each right after a compute floor run.
+
+    The machine's speed drifts by 10-20% within minutes, so each load run is compared with the
+    floor measured seconds before it: the goal takes the median of these pairs' p50 / floor.
+    """
     runs, floors = [], []
-    for _ in range(args.repeats):
+    for _ in range(args.batch_pairs):
         floors.append(
             json.loads(
                 subprocess.run(
@@ -279,7 +290,7 @@ def load_beside_floor(
                         str(HERE / "compute_floor.py"),
                         *floor_inputs,
                         "--seconds",
-                        str(min(args.duration, 2.0)),
+                        str(PAIR_FLOOR_S),
                     ],
                     check=True,
                     capture_output=True,
@@ -287,11 +298,14 @@ def load_beside_floor(
                 ).stdout
             )
         )
-        runs.append(serving.run_wrk(url, script, 1, args.duration))
+        runs.append(serving.run_wrk(url, script, 1, PAIR_LOAD_S))
     floor = {
         "median_ms": report.median(run["median_ms"] for run in floors),
         "best_ms": min(run["best_ms"] for run in floors),
         "calls": sum(run["calls"] for run in floors),
+        "pair_ratios": [
+            load.p50_ms / run["median_ms"] for load, run in zip(runs, floors, strict=True)
+        ],
     }
     return report.combine(runs).as_dict(), floor
 
@@ -383,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "duration_s": args.duration,
             "repeats": args.repeats,
+            "batch_pairs": args.batch_pairs,
             "connections": args.connections,
             "workers": args.workers,
             "template_runs": args.template_runs,
