@@ -8,12 +8,9 @@ print the same messages, generate the same file set and record the same `.copier
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,14 +33,16 @@ class CookiecutterRules(Extension):
     - The filter `validate_answers`, which the last variable of cookiecutter.json applies to all
       answers once they are known: it stops Cookiecutter at the first invalid answer, before it
       creates a directory, with the same message as Copier.
-    - The global `template_root()` for the post-generation hook: Cookiecutter renders hook
-      scripts from inside the template directory, but hands the hooks a `_repo_dir` that may be
-      relative to a directory the hook process cannot know.
+    - The filter `post_generation_plan` and the global `template_root()` for the
+      post-generation hook, which Cookiecutter renders from inside the template directory.
     """
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["validate_answers"] = validate_answers
+        environment.filters["post_generation_plan"] = lambda answers: post_generation_plan(
+            answers, Path.cwd()
+        )
         environment.globals["template_root"] = lambda: os.getcwd()
 
 
@@ -161,27 +160,6 @@ class TemplateRules:
         return self.config.get("_answers_file", ".copier-answers.yml"), content
 
 
-def matches(relpath: str, pattern: str) -> bool:
-    """Gitignore-style matching of the simple patterns used in `_exclude`."""
-    pattern = pattern.rstrip("/")
-    if "/" in pattern:
-        return fnmatch.fnmatchcase(relpath, pattern.lstrip("/"))
-    return any(fnmatch.fnmatchcase(part, pattern) for part in relpath.split("/"))
-
-
-def remove_excluded(project_dir: Path, patterns: list[str]) -> None:
-    """Delete every path under project_dir that an `_exclude` pattern matches."""
-    for path in sorted(project_dir.rglob("*"), reverse=True):
-        if not path.exists() and not path.is_symlink():
-            continue
-        relpath = path.relative_to(project_dir).as_posix()
-        if any(matches(relpath, pattern) for pattern in patterns):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-
-
 def git_output(*args: str, cwd: Path) -> str | None:
     try:
         result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
@@ -199,20 +177,21 @@ def template_source(template: str, root: Path) -> dict[str, str]:
     return source
 
 
-def post_gen(cookiecutter: Mapping[str, Any], template_root: Path, project_dir: Path) -> int:
-    """Drop the paths of other answers and record the answers for `copier update`."""
+def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -> dict[str, Any]:
+    """What `project_paths.apply` does to a project generated with these answers."""
     rules = TemplateRules(template_root)
-    remove_excluded(project_dir, rules.excluded_patterns(cookiecutter))
     recorded = {
         **template_source(cookiecutter["_template"], template_root),
         **rules.recorded_answers(cookiecutter),
     }
+    warning = None
     if "_commit" not in recorded:
-        print(
-            f"warning: {template_root} is not a git checkout; `copier update` will need "
-            "`_commit` in .copier-answers.yml",
-            file=sys.stderr,
+        warning = (
+            f"{template_root} is not a git checkout; `copier update` will need "
+            "`_commit` in .copier-answers.yml"
         )
-    name, content = rules.answers_file(recorded)
-    (project_dir / name).write_text(content)
-    return 0
+    return {
+        "exclude": rules.excluded_patterns(cookiecutter),
+        "answers_file": rules.answers_file(recorded),
+        "warning": warning,
+    }
