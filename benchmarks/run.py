@@ -272,6 +272,28 @@ def load(url: str, script: Path, connections: int, args: argparse.Namespace) -> 
     return report.combine(runs).as_dict()
 
 
+def load_beside_http_floor(
+    single: tuple[str, Path], floor: tuple[str, Path], args: argparse.Namespace
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`load` of single instances and of the HTTP floor, their runs alternating.
+
+    Each single-instance run is compared with the floor run right after it (see
+    `load_beside_floor`): the goal takes the median of these pairs' ratios of req/s.
+    """
+    runs, floors = [], []
+    for _ in range(args.repeats):
+        runs.append(serving.run_wrk(*single, args.connections, args.duration))
+        floors.append(serving.run_wrk(*floor, args.connections, args.duration))
+    ratios = [
+        run.requests_per_second / floor.requests_per_second
+        for run, floor in zip(runs, floors, strict=True)
+    ]
+    return report.combine(runs).as_dict(), {
+        **report.combine(floors).as_dict(),
+        "pair_ratios": ratios,
+    }
+
+
 def load_beside_floor(
     url: str, script: Path, project: Path, floor_inputs: list[str], args: argparse.Namespace
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -364,15 +386,17 @@ def bench_serving(
                 for shape, body in server.bodies.items()
             }
             serving.run_wrk(server.url, scripts["single"], args.connections, 2)  # warm-up
-            measured["single"] = load(server.url, scripts["single"], args.connections, args)
             if server.name == "generated":
+                health = f"http://127.0.0.1:{server.port}/health"
+                get = serving.wrk_script(workdir, "health", None)
+                measured["single"], measured["http_floor"] = load_beside_http_floor(
+                    (server.url, scripts["single"]), (health, get), args
+                )
                 measured["batch"], measured["compute_floor"] = load_beside_floor(
                     server.url, scripts["batch"], project, floor_inputs, args
                 )
-                health = f"http://127.0.0.1:{server.port}/health"
-                get = serving.wrk_script(workdir, "health", None)
-                measured["http_floor"] = load(health, get, args.connections, args)
             else:
+                measured["single"] = load(server.url, scripts["single"], args.connections, args)
                 measured["batch"] = load(server.url, scripts["batch"], 1, args)
         finally:
             server.stop()

@@ -96,6 +96,13 @@ def test_the_batch_goal_is_the_median_of_the_pairs_ratios() -> None:
     assert (goal.measured, goal.passed) == ("1.25x", True)  # not 5.0 / 2.0 of the medians
 
 
+def test_the_http_floor_goal_is_the_median_of_the_pairs_ratios() -> None:
+    paired = json.loads(json.dumps(RESULTS))
+    paired["serving"]["generated"]["http_floor"]["pair_ratios"] = [0.45, 0.55, 0.52]
+    (goal,) = [goal for goal in report.goals(paired) if goal.name.endswith("HTTP floor")]
+    assert (goal.measured, goal.passed) == ("0.52x", True)  # not 3,000 / 5,000 of the medians
+
+
 def test_report_has_every_table() -> None:
     text = report.markdown(RESULTS)
     assert "| Generated service | 1 instance, 32 conn. | 3,000.0 | 10.00 | 20.00 | 1.00x" in text
