@@ -1,6 +1,6 @@
 """Benchmark the generated service against BentoML and MLServer, and time the template.
 
-    .venv/bin/python benchmarks/run.py            # everything, about 6 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py            # everything, about 7 minutes on 2 cores
 
 Run it with the template's dev venv (cookiecutter, copier and uv) on a machine with `wrk`
 (`apt-get install wrk`) and `make`. It generates projects from the working tree, trains the
