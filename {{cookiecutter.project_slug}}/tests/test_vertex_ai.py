@@ -120,6 +120,7 @@ def test_without_aip_variables_the_service_routes_keep_the_contract(
     assert (settings.health_route, settings.predict_route) == ("/ready", "/predict")
     with TestClient(create_app(settings)) as client:
         assert client.get("/ready").status_code == 200
-        response = client.post("/predict", json={"instances": [instance], "parameters": {}})
-    assert response.status_code == 200
-    assert list(response.json()) == ["predictions"]
+        for parameters in ({}, {"parameters": {}}):
+            response = client.post("/predict", json={"instances": [instance], **parameters})
+            assert response.status_code == 200
+            assert list(response.json()) == ["predictions"]

@@ -78,8 +78,10 @@ def create_app(settings: VertexSettings | None = None) -> FastAPI:
     app.add_api_route(
         settings.predict_route, predict, methods=["POST"], max_body_size=MAX_BODY_BYTES
     )
-    # Vertex AI's routes go first, to answer where they share a path with the service's own.
+    # Vertex AI's routes go first, to answer where they share a path with the service's own,
+    # and the fast path of the service's predictions leaves such a path to them.
     app.router.routes[:] = app.router.routes[own:] + app.router.routes[:own]
+    app.state.prediction_routes.pop(settings.predict_route, None)
     return app
 
 
