@@ -4,9 +4,9 @@ import json
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from {{ cookiecutter.package_name }}.decoding import decode_request, struct_for
+from {{ cookiecutter.package_name }}.decoding import decode_request, decoder_for, struct_for
 from {{ cookiecutter.package_name }}.features import encode
 from {{ cookiecutter.package_name }}.schemas import MAX_INSTANCES, PredictRequest
 
@@ -81,6 +81,45 @@ def test_both_refuse_to_coerce(instance: dict[str, Any], change: dict[str, Any])
     with pytest.raises(ValidationError):
         PredictRequest.model_validate_json(body)
     assert decode_request(body) is None
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scale: float = Field(1.0, gt=0)
+
+
+class WithOptions(PredictRequest):
+    options: Options | None = None
+
+
+@pytest.mark.parametrize(
+    ("extra", "valid"),
+    [
+        ({}, True),
+        ({"options": None}, True),
+        ({"options": {}}, True),
+        ({"options": {"scale": 2}}, True),
+        ({"options": {"scale": 0}}, False),
+        ({"options": {"unit": "kg"}}, False),
+        ({"options": []}, False),
+    ],
+)
+def test_optional_models_and_defaults_are_those_of_pydantic(
+    instance: dict[str, Any], extra: dict[str, Any], valid: bool
+) -> None:
+    body = request_body([instance], **extra)
+    decoded = decoder_for(WithOptions)(body)
+    if not valid:
+        with pytest.raises(ValidationError):
+            WithOptions.model_validate_json(body)
+        assert decoded is None
+        return
+    expected = WithOptions.model_validate_json(body)
+    assert decoded is not None
+    assert (decoded.options is None) == (expected.options is None)
+    if expected.options is not None:
+        assert decoded.options.scale == expected.options.scale
 
 
 def test_a_rule_msgspec_cannot_express_fails_at_import() -> None:

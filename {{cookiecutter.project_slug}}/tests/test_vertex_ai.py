@@ -12,7 +12,10 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.vertex_ai import VertexSettings, create_app
+from {{ cookiecutter.package_name }}.features import encode
+from {{ cookiecutter.package_name }}.model import DemandModel
+from {{ cookiecutter.package_name }}.schemas import PredictRequest
+from {{ cookiecutter.package_name }}.vertex_ai import VertexPredictResponse, VertexSettings, create_app
 
 # The routes Vertex AI sets when the model's container spec names none.
 HEALTH_ROUTE = "/v1/endpoints/1234567890/deployedModels/9876543210"
@@ -101,6 +104,21 @@ def test_predict_route_refuses_parameters(
     (error,) = response.json()["detail"]
     assert error["loc"] == ["body", "parameters", "horizon"]
     assert error["msg"] == "Extra inputs are not permitted"
+
+
+@pytest.mark.parametrize("parameters", [{}, {"parameters": None}, {"parameters": {}}])
+def test_predict_route_answers_what_its_response_model_gives(
+    model_dir: Path, instance: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    instances = [{**instance, "store_id": store, "price": 1.5 + store} for store in range(1, 21)]
+    settings = VertexSettings(model_dir=model_dir)
+    with TestClient(create_app(settings)) as client:
+        response = client.post(settings.predict_route, json={"instances": instances, **parameters})
+    assert response.status_code == 200
+    model = DemandModel.load(model_dir)
+    predictions = model.predict(encode(PredictRequest(instances=instances).instances))
+    expected = VertexPredictResponse(predictions=predictions.tolist()).model_dump_json()
+    assert response.content == expected.encode()
 
 
 def test_health_route_fails_until_a_model_is_loaded(tmp_path: Path) -> None:

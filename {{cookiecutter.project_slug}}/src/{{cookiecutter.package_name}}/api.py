@@ -14,7 +14,8 @@ from . import azure_ml
 {% endif -%}
 from .capture import CaptureWriter
 from .config import Settings
-from .fast_path import JSON, PredictionFastPath, is_json, predict_batch
+from .decoding import decode_request
+from .fast_path import JSON, FastRoute, PredictionFastPath, is_json, predict_batch
 from .metrics import instrument, process_exit
 from .model import DemandModel
 from .prediction_metrics import observe_batch
@@ -87,7 +88,12 @@ def add_prediction_route(app: FastAPI, path: str, **options: Any) -> None:
         max_body_size=MAX_BODY_BYTES,
         **options,
     )
-    app.state.prediction_routes[path] = app.router.routes[-1]
+    app.state.prediction_routes[path] = FastRoute(app.router.routes[-1], decode_request, answer)
+
+
+def answer(predictions: list[float], model: DemandModel) -> dict[str, Any]:
+    """The fields of `PredictResponse`, in its order."""
+    return {"predictions": predictions, "model_version": model.version}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

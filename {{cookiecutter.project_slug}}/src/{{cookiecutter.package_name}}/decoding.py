@@ -6,7 +6,9 @@ rules. msgspec never coerces ("4.99" is not a number to it), so it accepts a sub
 accepts: whatever it rejects is left to pydantic, which either accepts it or says exactly why not.
 """
 
-from typing import Annotated, Any, get_args, get_origin
+from collections.abc import Callable
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import annotated_types
 import msgspec
@@ -27,7 +29,7 @@ CONSTRAINTS = {
 
 
 def struct_for(model: type[BaseModel]) -> type[msgspec.Struct]:
-    """A msgspec struct with the fields, types and constraints of a pydantic model."""
+    """A msgspec struct with the fields, types, constraints and defaults of a pydantic model."""
     fields = []
     for name, field in model.model_fields.items():
         meta = {}
@@ -39,9 +41,18 @@ def struct_for(model: type[BaseModel]) -> type[msgspec.Struct]:
             key = CONSTRAINTS[type(constraint)]
             meta[key] = getattr(constraint, key)
         annotation = struct_type(field.annotation)
-        fields.append((name, Annotated[annotation, msgspec.Meta(**meta)] if meta else annotation))
+        if meta:
+            annotation = Annotated[annotation, msgspec.Meta(**meta)]
+        if field.is_required():
+            fields.append((name, annotation))
+        elif field.default_factory is None:
+            fields.append((name, annotation, field.default))
+        else:
+            raise TypeError(f"{model.__name__}.{name}: no msgspec rule for a default factory")
     forbid = model.model_config.get("extra") == "forbid"
-    return msgspec.defstruct(model.__name__, fields, forbid_unknown_fields=forbid, gc=False)
+    return msgspec.defstruct(
+        model.__name__, fields, forbid_unknown_fields=forbid, kw_only=True, gc=False
+    )
 
 
 def struct_type(annotation: Any) -> Any:
@@ -50,15 +61,22 @@ def struct_type(annotation: Any) -> Any:
         return struct_for(annotation)
     if get_origin(annotation) is list:
         return list[struct_type(*get_args(annotation))]
+    if get_origin(annotation) in (Union, UnionType):
+        return Union[tuple(struct_type(arg) for arg in get_args(annotation))]  # noqa: UP007
     return annotation  # msgspec itself rejects, at import, a type it does not support
 
 
-_decoder = msgspec.json.Decoder(struct_for(PredictRequest))
+def decoder_for(model: type[BaseModel]) -> Callable[[bytes], Any | None]:
+    """A function that decodes a body `model` accepts, and returns None for anything else."""
+    decoder = msgspec.json.Decoder(struct_for(model))
+
+    def decode(body: bytes) -> Any | None:
+        try:
+            return decoder.decode(body)
+        except msgspec.DecodeError:  # malformed JSON, or a ValidationError
+            return None
+
+    return decode
 
 
-def decode_request(body: bytes) -> Any | None:
-    """The request's batch if `body` is a valid request msgspec can vouch for, else None."""
-    try:
-        return _decoder.decode(body)
-    except msgspec.DecodeError:  # malformed JSON, or a ValidationError
-        return None
+decode_request = decoder_for(PredictRequest)

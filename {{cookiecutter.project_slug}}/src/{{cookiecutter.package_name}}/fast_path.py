@@ -3,17 +3,17 @@
 A batch that msgspec finds valid (`decoding`) needs none of FastAPI's per-request machinery
 (routing, request object, dependencies, pydantic validation, response re-validation), which
 takes longer than encoding a small batch and predicting it. So `PredictionFastPath` answers it
-in front of FastAPI with the bytes `PredictResponse` would give, serialised by msgspec.
+in front of FastAPI with the bytes the route's response model would give, serialised by msgspec.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .capture import BackgroundWriter
-from .decoding import decode_request
 from .features import encode
 from .model import DemandModel
 from .prediction_metrics import observe_batch
@@ -24,48 +24,55 @@ JSON = "application/json"
 _encoder = msgspec.json.Encoder()
 
 
+class FastRoute(NamedTuple):
+    """A prediction route as the fast path answers it."""
+
+    route: Any  # the FastAPI route it stands for, whose template labels the metrics
+    decode: Callable[[bytes], Any | None]  # the request of a valid body (`decoding`), else None
+    answer: Callable[[list[float], DemandModel], dict[str, Any]]  # what the route returns
+
+
 class PredictionFastPath:
     """Answers valid JSON batches POSTed to the prediction routes; passes on everything else.
 
     It sits inside the metrics middleware, which counts and times its answers under the
-    template of the route they stand for. The routes are those of `app.state.prediction_routes`,
-    by path. Whatever it does not answer (invalid input, no model, another content type or
-    method, a body over the limit) goes on to the application with the messages read so far,
-    and is answered exactly as without it.
+    template of the route they stand for. The routes are the `FastRoute`s of
+    `app.state.prediction_routes`, by path. Whatever it does not answer (invalid input, no
+    model, another content type or method, a body over the limit) goes on to the application
+    with the messages read so far, and is answered exactly as without it.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self._route(scope)
-        if route is None:
+        fast = self._route(scope)
+        if fast is None:
             await self.app(scope, receive, send)
             return
         messages, body = await read_body(receive, MAX_BODY_BYTES)
-        batch = decode_request(body) if body is not None else None
-        if batch is None:
+        request = fast.decode(body) if body is not None else None
+        if request is None:
             await self.app(scope, replay(messages, receive), send)
             return
-        scope["route"] = route
+        scope["route"] = fast.route
         model, capture = scope["app"].state.model, scope["app"].state.capture
-        features, predictions = predict_batch(batch.instances, capture, model)
-        answer = {"predictions": predictions.tolist(), "model_version": model.version}
-        payload = _encoder.encode(answer)
+        features, predictions = predict_batch(request.instances, capture, model)
+        payload = _encoder.encode(fast.answer(predictions.tolist(), model))
         await send({"type": "http.response.start", "status": 200, "headers": headers(payload)})
         await send({"type": "http.response.body", "body": payload})
         observe_batch(features, predictions)
 
     @staticmethod
-    def _route(scope: Scope) -> Any:
+    def _route(scope: Scope) -> FastRoute | None:
         """The prediction route a request is for, if the fast path may answer it."""
         if scope["type"] != "http" or scope["method"] != "POST":
             return None
         state = scope["app"].state
-        route = state.prediction_routes.get(scope["path"])
-        if route is None or state.model is None or not declares_json_within_limit(scope):
+        fast = state.prediction_routes.get(scope["path"])
+        if fast is None or state.model is None or not declares_json_within_limit(scope):
             return None
-        return route
+        return fast
 
 
 def predict_batch(

@@ -7,13 +7,15 @@ The image carries its model, so a model uploaded with an artifact URI (AIP_STORA
 """
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import api
 from .config import Settings
+from .decoding import decoder_for
+from .fast_path import FastRoute
 from .model import DemandModel
 from .schemas import MAX_BODY_BYTES, PredictRequest
 from .serve import run
@@ -67,6 +69,14 @@ async def predict(
     return VertexPredictResponse(predictions=response.predictions)
 
 
+decode = decoder_for(VertexPredictRequest)
+
+
+def answer(predictions: list[float], _: DemandModel) -> dict[str, Any]:
+    """The fields of `VertexPredictResponse`."""
+    return {"predictions": predictions}
+
+
 def create_app(settings: VertexSettings | None = None) -> FastAPI:
     """The prediction API with Vertex AI's health and predict routes added."""
     settings = settings or VertexSettings()
@@ -78,10 +88,10 @@ def create_app(settings: VertexSettings | None = None) -> FastAPI:
     app.add_api_route(
         settings.predict_route, predict, methods=["POST"], max_body_size=MAX_BODY_BYTES
     )
-    # Vertex AI's routes go first, to answer where they share a path with the service's own,
-    # and the fast path of the service's predictions leaves such a path to them.
+    route = app.router.routes[-1]
+    # Vertex AI's routes go first, to answer where they share a path with the service's own.
     app.router.routes[:] = app.router.routes[own:] + app.router.routes[:own]
-    app.state.prediction_routes.pop(settings.predict_route, None)
+    app.state.prediction_routes[settings.predict_route] = FastRoute(route, decode, answer)
     return app
 
 
