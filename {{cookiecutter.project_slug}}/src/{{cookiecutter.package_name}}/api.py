@@ -88,10 +88,11 @@ def add_prediction_route(app: FastAPI, path: str, **options: Any) -> None:
         max_body_size=MAX_BODY_BYTES,
         **options,
     )
-    app.state.prediction_routes[path] = FastRoute(app.router.routes[-1], decode_request, answer)
+    route = app.router.routes[-1]
+    app.state.prediction_routes[path] = FastRoute(route, decode_request, response_fields)
 
 
-def answer(predictions: list[float], model: DemandModel) -> dict[str, Any]:
+def response_fields(predictions: list[float], model: DemandModel) -> dict[str, Any]:
     """The fields of `PredictResponse`, in its order."""
     return {"predictions": predictions, "model_version": model.version}
 

@@ -29,7 +29,7 @@ class FastRoute(NamedTuple):
 
     route: Any  # the FastAPI route it stands for, whose template labels the metrics
     decode: Callable[[bytes], Any | None]  # the request of a valid body (`decoding`), else None
-    answer: Callable[[list[float], DemandModel], dict[str, Any]]  # what the route returns
+    response_fields: Callable[[list[float], DemandModel], dict[str, Any]]  # what it returns
 
 
 class PredictionFastPath:
@@ -58,7 +58,7 @@ class PredictionFastPath:
         scope["route"] = fast.route
         model, capture = scope["app"].state.model, scope["app"].state.capture
         features, predictions = predict_batch(request.instances, capture, model)
-        payload = _encoder.encode(fast.answer(predictions.tolist(), model))
+        payload = _encoder.encode(fast.response_fields(predictions.tolist(), model))
         await send({"type": "http.response.start", "status": 200, "headers": headers(payload)})
         await send({"type": "http.response.body", "body": payload})
         observe_batch(features, predictions)

@@ -69,10 +69,10 @@ async def predict(
     return VertexPredictResponse(predictions=response.predictions)
 
 
-decode = decoder_for(VertexPredictRequest)
+decode_vertex_request = decoder_for(VertexPredictRequest)
 
 
-def answer(predictions: list[float], _: DemandModel) -> dict[str, Any]:
+def response_fields(predictions: list[float], _: DemandModel) -> dict[str, Any]:
     """The fields of `VertexPredictResponse`."""
     return {"predictions": predictions}
 
@@ -91,7 +91,8 @@ def create_app(settings: VertexSettings | None = None) -> FastAPI:
     route = app.router.routes[-1]
     # Vertex AI's routes go first, to answer where they share a path with the service's own.
     app.router.routes[:] = app.router.routes[own:] + app.router.routes[:own]
-    app.state.prediction_routes[settings.predict_route] = FastRoute(route, decode, answer)
+    fast = FastRoute(route, decode_vertex_request, response_fields)
+    app.state.prediction_routes[settings.predict_route] = fast
     return app
 
 
