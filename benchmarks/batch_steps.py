@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=Path("artifacts"))
     args = parser.parse_args()
 
+    api = importlib.import_module(f"{PACKAGE}.api")
     fast_path = importlib.import_module(f"{PACKAGE}.fast_path")
     decoding = importlib.import_module(f"{PACKAGE}.decoding")
     features = importlib.import_module(f"{PACKAGE}.features")
@@ -37,8 +38,7 @@ def main() -> None:
     predictions = model.predict(matrix)
 
     def response() -> bytes:
-        answer = {"predictions": predictions.tolist(), "model_version": model.version}
-        return fast_path._encoder.encode(answer)
+        return fast_path._encoder.encode(api.response_fields(predictions.tolist(), model))
 
     steps = {
         "decode": lambda: decoding.decode_request(body),
