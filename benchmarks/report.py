@@ -88,6 +88,10 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def _paired(floor: Mapping[str, Any] | None) -> float | None:
+    return median(floor["pair_ratios"]) if floor and floor.get("pair_ratios") else None
+
+
 def _load(results: Mapping[str, Any], server: str, shape: str) -> Mapping[str, Any] | None:
     return results.get("serving", {}).get(server, {}).get(shape)
 
@@ -109,20 +113,12 @@ def goals(results: Mapping[str, Any]) -> list[Goal]:
         add(f"single req/s vs {LABELS[peer]}", f">= {factor}x", ratio, (ratio or 0) >= factor, "x")
         p99 = _ratio(ours and ours["p99_ms"], theirs and theirs["p99_ms"])
         add(f"single p99 vs {LABELS[peer]}", "<= 1.00x", p99, (p99 or 0) <= 1.0, "x")
-    floor = results.get("serving", {}).get("generated", {}).get("http_floor")
-    if floor and floor.get("pair_ratios"):  # each run against the floor run right after it
-        share = median(floor["pair_ratios"])
-    else:
-        share = _ratio(ours and ours["requests_per_second"], floor and floor["requests_per_second"])
-    add("single req/s vs HTTP floor", ">= 0.50x", share, (share or 0) >= 0.5, "x")
-    batch = _load(results, "generated", "batch")
-    compute = results.get("serving", {}).get("generated", {}).get("compute_floor", {})
-    if compute.get("pair_ratios"):  # each load run against the floor measured just before it
-        slowdown = median(compute["pair_ratios"])
-    else:
-        slowdown = _ratio(batch and batch["p50_ms"], compute.get("median_ms"))
-    add("batch p50 vs compute floor", "<= 1.30x", slowdown, (slowdown or 0) <= 1.3, "x")
     generated = results.get("serving", {}).get("generated", {})
+    # Each load run against the floor run next to it (`run.load_beside_*`), as a median.
+    share = _paired(generated.get("http_floor"))
+    add("single req/s vs HTTP floor", ">= 0.50x", share, (share or 0) >= 0.5, "x")
+    slowdown = _paired(generated.get("compute_floor"))
+    add("batch p50 vs compute floor", "<= 1.30x", slowdown, (slowdown or 0) <= 1.3, "x")
     cold = generated.get("cold_start_s")
     add("cold start", "< 2 s", cold, (cold or 0) < 2.0, " s")
     rss = generated.get("idle_rss_mib")

@@ -61,8 +61,8 @@ RESULTS = {
         "generated": {
             "single": _load(3000, 10, 20),
             "batch": _load(200, 5.0, 8),
-            "compute_floor": {"median_ms": 2.0, "best_ms": 1.9, "calls": 900, "pair_ratios": []},
-            "http_floor": _load(5000, 6, 12),
+            "compute_floor": {"median_ms": 2.0, "best_ms": 1.9, "calls": 900, "pair_ratios": [2.5]},
+            "http_floor": {**_load(5000, 6, 12), "pair_ratios": [0.6]},
             "cold_start_s": 1.5,
             "idle_rss_mib": 100,
         },
