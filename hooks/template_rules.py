@@ -8,19 +8,25 @@ print the same messages, generate the same file set and record the same `.copier
 
 from __future__ import annotations
 
+import functools
+import glob
 import os
 import re
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from jinja2.ext import Extension
+
+from hooks.project_paths import matches
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE_DIR = "{{cookiecutter.project_slug}}"
+COPY_WITHOUT_RENDER = "_copy_without_render"
+PATH_VARIABLE = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")  # as in template paths
 ANSWERS_TEMPLATE_NAME = "{% if _copier_conf is defined %}{{ _copier_conf.answers_file }}{% endif %}"
 HIDDEN_MAPPING = "cookiecutter"
 REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:|bb:)")
@@ -33,6 +39,8 @@ class CookiecutterRules(Extension):
     - The filter `validate_answers`, which the last variable of cookiecutter.json applies to all
       answers once they are known: it stops Cookiecutter at the first invalid answer, before it
       creates a directory, with the same message as Copier.
+    - The filter `copy_excluded_paths_unrendered`, which the variable after it applies: it has
+      Cookiecutter copy the paths of other answers instead of compiling them as templates.
     - The filter `post_generation_plan` and the global `template_root()` for the
       post-generation hook, which Cookiecutter renders from inside the template directory.
     """
@@ -40,6 +48,7 @@ class CookiecutterRules(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["validate_answers"] = validate_answers
+        environment.filters["copy_excluded_paths_unrendered"] = copy_excluded_paths_unrendered
         environment.filters["post_generation_plan"] = lambda answers: post_generation_plan(
             answers, Path.cwd()
         )
@@ -50,9 +59,21 @@ def validate_answers(answers: Mapping[str, Any]) -> str:
     """Raise Cookiecutter's own clean error (one line, exit code 1) for the first invalid answer."""
     from cookiecutter.exceptions import FailedHookException  # not needed by the hooks' process
 
-    error = next(TemplateRules(TEMPLATE_ROOT).errors(answers), None)
+    error = next(rules_at(TEMPLATE_ROOT).errors(answers), None)
     if error:
         raise FailedHookException(f"Invalid answer: {error}")
+    return ""
+
+
+def copy_excluded_paths_unrendered(cookiecutter: MutableMapping[str, Any]) -> str:
+    """Set Cookiecutter's `_copy_without_render` to the template paths of other answers.
+
+    Cookiecutter compiles every file as a Jinja template, those the post-generation hook then
+    deletes included: a third of its run. It copies the paths of `_copy_without_render` instead,
+    and reads that setting from the very mapping this filter gets, once all answers are known.
+    """
+    rules = rules_at(TEMPLATE_ROOT)
+    cookiecutter[COPY_WITHOUT_RENDER] = rules.excluded_template_paths(cookiecutter)
     return ""
 
 
@@ -83,6 +104,7 @@ class TemplateRules:
         config = (template_root / "copier.yml").read_text()
         self.config: dict[str, Any] = yaml.load(config, Loader=YAML_LOADER)
         self.env = jinja_env()
+        self._templates: dict[str, Template] = {}
 
     @property
     def questions(self) -> dict[str, dict[str, Any]]:
@@ -94,7 +116,9 @@ class TemplateRules:
         }
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
-        return self.env.from_string(template).render(context)
+        if template not in self._templates:
+            self._templates[template] = self.env.from_string(template)
+        return self._templates[template].render(context)
 
     def context(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Answers plus the values of hidden (`when: false`) questions, as Copier computes them."""
@@ -153,11 +177,38 @@ class TemplateRules:
             )
         return patterns
 
+    def excluded_template_paths(self, answers: Mapping[str, Any]) -> list[str]:
+        """The template's paths (relative to its project folder, as Cookiecutter's patterns)
+        whose generated paths `excluded_patterns` matches; a directory stands for its content."""
+        patterns = self.excluded_patterns(answers)
+        template_dir = self.root / PROJECT_TEMPLATE_DIR
+        found = []
+        for folder, dirs, files in os.walk(template_dir):
+            relfolder = Path(folder).relative_to(template_dir)
+            for name in sorted(dirs) + sorted(files):
+                template_path = (relfolder / name).as_posix()
+                generated = PATH_VARIABLE.sub(lambda match: answers[match[1]], template_path)
+                if any(matches(generated, pattern) for pattern in patterns):
+                    found.append(glob.escape(template_path))
+                    if name in dirs:
+                        dirs.remove(name)  # copied whole
+        return found
+
     def answers_file(self, recorded: Mapping[str, Any]) -> tuple[str, str]:
         """Name and content of the answers file, rendered from the template's own answers file."""
         source = self.root / PROJECT_TEMPLATE_DIR / ANSWERS_TEMPLATE_NAME
         content = self.render(source.read_text(), {"_copier_answers": dict(recorded)})
         return self.config.get("_answers_file", ".copier-answers.yml"), content
+
+
+def rules_at(template_root: Path) -> TemplateRules:
+    """The rules of the template at `template_root`, parsed once per version of its copier.yml."""
+    return _parsed_rules(template_root, (template_root / "copier.yml").stat().st_mtime_ns)
+
+
+@functools.cache
+def _parsed_rules(template_root: Path, _mtime_ns: int) -> TemplateRules:
+    return TemplateRules(template_root)
 
 
 def git_output(*args: str, cwd: Path) -> str | None:
@@ -179,11 +230,21 @@ def template_source(template: str, root: Path) -> dict[str, str]:
 
 def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -> dict[str, Any]:
     """What `project_paths.apply` does to a project generated with these answers."""
-    rules = TemplateRules(template_root)
+    rules = rules_at(template_root)
     recorded = {
         **template_source(cookiecutter["_template"], template_root),
         **rules.recorded_answers(cookiecutter),
     }
+    kept = set(cookiecutter.get(COPY_WITHOUT_RENDER, [])) - set(
+        rules.excluded_template_paths(cookiecutter)
+    )
+    if kept:  # copied unrendered, yet this version of the template generates them
+        from cookiecutter.exceptions import FailedHookException
+
+        raise FailedHookException(
+            f"{', '.join(sorted(kept))} were copied without rendering by the rules of another "
+            "version of the template (a replayed context?): generate again without --replay"
+        )
     warning = None
     if "_commit" not in recorded:
         warning = (
