@@ -27,6 +27,7 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE_DIR = "{{cookiecutter.project_slug}}"
 COPY_WITHOUT_RENDER = "_copy_without_render"
 PATH_VARIABLE = re.compile(r"\{\{\s*cookiecutter\.(\w+)\s*\}\}")  # as in template paths
+JINJA_MARKUP = re.compile(rb"\{[{%#]")  # the openings of expressions, statements, comments
 ANSWERS_TEMPLATE_NAME = "{% if _copier_conf is defined %}{{ _copier_conf.answers_file }}{% endif %}"
 HIDDEN_MAPPING = "cookiecutter"
 REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:|bb:)")
@@ -39,8 +40,8 @@ class CookiecutterRules(Extension):
     - The filter `validate_answers`, which the last variable of cookiecutter.json applies to all
       answers once they are known: it stops Cookiecutter at the first invalid answer, before it
       creates a directory, with the same message as Copier.
-    - The filter `copy_excluded_paths_unrendered`, which the variable after it applies: it has
-      Cookiecutter copy the paths of other answers instead of compiling them as templates.
+    - The filter `copy_without_render`, which the variable after it applies: it has Cookiecutter
+      copy the paths of other answers, and files without Jinja markup, instead of compiling them.
     - The filter `post_generation_plan` and the global `template_root()` for the
       post-generation hook, which Cookiecutter renders from inside the template directory.
     """
@@ -48,7 +49,7 @@ class CookiecutterRules(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["validate_answers"] = validate_answers
-        environment.filters["copy_excluded_paths_unrendered"] = copy_excluded_paths_unrendered
+        environment.filters["copy_without_render"] = copy_without_render
         environment.filters["post_generation_plan"] = lambda answers: post_generation_plan(
             answers, Path.cwd()
         )
@@ -65,15 +66,15 @@ def validate_answers(answers: Mapping[str, Any]) -> str:
     return ""
 
 
-def copy_excluded_paths_unrendered(cookiecutter: MutableMapping[str, Any]) -> str:
-    """Set Cookiecutter's `_copy_without_render` to the template paths of other answers.
+def copy_without_render(cookiecutter: MutableMapping[str, Any]) -> str:
+    """Set Cookiecutter's `_copy_without_render` to the template paths it need not render.
 
     Cookiecutter compiles every file as a Jinja template, those the post-generation hook then
     deletes included: a third of its run. It copies the paths of `_copy_without_render` instead,
     and reads that setting from the very mapping this filter gets, once all answers are known.
     """
     rules = rules_at(TEMPLATE_ROOT)
-    cookiecutter[COPY_WITHOUT_RENDER] = rules.excluded_template_paths(cookiecutter)
+    cookiecutter[COPY_WITHOUT_RENDER] = rules.template_paths_to_copy(cookiecutter)
     return ""
 
 
@@ -177,9 +178,10 @@ class TemplateRules:
             )
         return patterns
 
-    def excluded_template_paths(self, answers: Mapping[str, Any]) -> list[str]:
+    def template_paths_to_copy(self, answers: Mapping[str, Any]) -> list[str]:
         """The template's paths (relative to its project folder, as Cookiecutter's patterns)
-        whose generated paths `excluded_patterns` matches; a directory stands for its content."""
+        that rendering would not change or that `excluded_patterns` drops for these answers:
+        files without Jinja markup, and excluded paths (a directory stands for its content)."""
         patterns = self.excluded_patterns(answers)
         template_dir = self.root / PROJECT_TEMPLATE_DIR
         found = []
@@ -192,6 +194,8 @@ class TemplateRules:
                     found.append(glob.escape(template_path))
                     if name in dirs:
                         dirs.remove(name)  # copied whole
+                elif name in files and not JINJA_MARKUP.search(Path(folder, name).read_bytes()):
+                    found.append(glob.escape(template_path))
         return found
 
     def answers_file(self, recorded: Mapping[str, Any]) -> tuple[str, str]:
@@ -236,14 +240,14 @@ def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -
         **rules.recorded_answers(cookiecutter),
     }
     kept = set(cookiecutter.get(COPY_WITHOUT_RENDER, [])) - set(
-        rules.excluded_template_paths(cookiecutter)
+        rules.template_paths_to_copy(cookiecutter)
     )
-    if kept:  # copied unrendered, yet this version of the template generates them
+    if kept:  # copied unrendered, yet this version of the template renders them
         from cookiecutter.exceptions import FailedHookException
 
         raise FailedHookException(
-            f"{', '.join(sorted(kept))} were copied without rendering by the rules of another "
-            "version of the template (a replayed context?): generate again without --replay"
+            "Copied without rendering by the rules of another version of the template "
+            f"(a replayed context?): {', '.join(sorted(kept))}; generate again without --replay"
         )
     warning = None
     if "_commit" not in recorded:

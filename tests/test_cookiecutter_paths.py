@@ -1,4 +1,4 @@
-"""Cookiecutter copies the paths of other answers instead of compiling them, then drops them."""
+"""Cookiecutter copies what it need not render: the paths of other answers and plain files."""
 
 from pathlib import Path
 
@@ -6,7 +6,12 @@ import jinja2
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
-from hooks.template_rules import PROJECT_TEMPLATE_DIR, TemplateRules, post_generation_plan
+from hooks.template_rules import (
+    JINJA_MARKUP,
+    PROJECT_TEMPLATE_DIR,
+    TemplateRules,
+    post_generation_plan,
+)
 from tests.template import HOSTING_VARIANTS, render_cookiecutter, render_copier, tree, variant_id
 
 DEFAULTS = {
@@ -28,26 +33,36 @@ VARIANTS = [
 ]
 
 
-def template_files(template: Path) -> list[str]:
+def template_files(template: Path) -> dict[str, bytes]:
     root = template / PROJECT_TEMPLATE_DIR
-    return [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
 
 
 @pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
-def test_copied_paths_are_exactly_those_copier_does_not_generate(
+def test_copied_paths_are_those_copier_drops_and_the_files_it_copies_verbatim(
     template: Path, tmp_path: Path, answers: dict
 ) -> None:
     answers = {**DEFAULTS, **answers}
-    copied = TemplateRules(template).excluded_template_paths(answers)
-    generated = set(tree(render_copier(template, tmp_path, answers)))
-    for name in template_files(template):
+    copied = TemplateRules(template).template_paths_to_copy(answers)
+    generated = tree(render_copier(template, tmp_path, answers))
+    for name, source in template_files(template).items():
+        if "{%" in name:  # the answers file, which only Copier's own answers name
+            continue
         path = name.replace("{{cookiecutter.package_name}}", answers["package_name"])
         covered = any(name == entry or name.startswith(f"{entry}/") for entry in copied)
-        if "{%" not in name:  # the answers file, which only Copier's own answers name
-            assert covered == (path not in generated), name
+        if path not in generated:
+            assert covered, f"{name} is dropped, yet Cookiecutter would render it"
+        elif covered:
+            assert generated[path][0] == source, f"{name} is rendered, yet copied"
+        else:
+            assert JINJA_MARKUP.search(source), f"{name} needs no rendering, yet is rendered"
 
 
-def test_cookiecutter_compiles_no_template_of_other_answers(
+def test_cookiecutter_compiles_only_the_templates_of_these_answers(
     template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compiled: list[str] = []
@@ -59,11 +74,13 @@ def test_cookiecutter_compiles_no_template_of_other_answers(
 
     monkeypatch.setattr(jinja2.Environment, "get_template", recording)
     project = render_cookiecutter(template, tmp_path, {})
-    files = tree(project)
+    sources = template_files(template)
+    assert "Makefile" in compiled
+    assert all(JINJA_MARKUP.search(sources[name]) for name in compiled)
     rendered = {
         name.replace("{{cookiecutter.package_name}}", "demand_forecast") for name in compiled
     }
-    assert rendered == set(files) - {".copier-answers.yml"}  # the hook writes that one
+    assert rendered <= set(tree(project))
     assert not (project / "deploy" / "kubernetes").exists()
     assert not (project / "src" / "demand_forecast" / "sagemaker.py").exists()
 
@@ -71,5 +88,7 @@ def test_cookiecutter_compiles_no_template_of_other_answers(
 def test_a_context_copied_by_other_rules_stops_the_hook_naming_the_paths(template: Path) -> None:
     context = {**DEFAULTS, "_template": str(template)}
     context["_copy_without_render"] = ["deploy/compose", "deploy/kubernetes"]
-    with pytest.raises(FailedHookException, match=r"^deploy/compose were copied without"):
+    with pytest.raises(
+        FailedHookException, match=r"deploy/compose; generate again without --replay$"
+    ):
         post_generation_plan(context, template)
