@@ -1,5 +1,6 @@
 """/metrics exports the contract's metrics, summed over processes, cheaply per batch."""
 
+import asyncio
 import json
 import multiprocessing
 import time
@@ -176,10 +177,15 @@ def test_a_batch_adds_up_as_its_instances_one_by_one() -> None:
     bounds = prediction_metrics.PREDICTION_VALUE._upper_bounds
     predictions = np.array([0.0, 5.0, 5.01, 99.9, 100.0, 1000.0, 1e6] * 40, np.float32)[:n]
     batch, rows = prediction_metrics.Totals(), prediction_metrics.Totals()
-    batch.add(features, predictions)
+    batch.add(features[:150], predictions[:150])
+    batch.add(features[150:], predictions[150:])
+    assert batch.kept_rows == n  # kept, not added up yet
+    assert batch.buckets == [0] * len(bounds)
+    batch.add_up()
     for index in range(n):
         rows.add(features[index : index + 1], predictions[index : index + 1])
 
+    assert batch.kept == rows.kept == []
     assert batch.instances == rows.instances == n
     assert batch.buckets == rows.buckets
     assert batch.categories == rows.categories
@@ -210,6 +216,44 @@ def test_batches_are_written_for_every_worker_within_a_second(
         while shared_predictions() - before < 23 and time.monotonic() < deadline:
             time.sleep(0.05)  # no scrape of this process: the other workers' case
         assert shared_predictions() - before == 23
+
+
+def test_many_large_batches_are_written_without_waiting(
+    model_dir: Path, instance: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    time.sleep(1.5 * prediction_metrics.FLUSH_S)  # the writes earlier tests scheduled happen
+    monkeypatch.setattr(prediction_metrics, "FLUSH_S", 3600.0)
+    monkeypatch.setattr(prediction_metrics, "MAX_KEPT_ROWS", 50)
+    with TestClient(create_app(Settings(model_dir=model_dir))) as client:
+        scrape(client)
+        before = shared_predictions()
+        client.post("/predict", json={"instances": [instance] * 30})
+        client.post("/predict", json={"instances": [instance] * 30})  # 60 kept: written now
+        deadline = time.monotonic() + 10
+        while shared_predictions() - before < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert shared_predictions() - before == 60
+        client.post("/predict", json={"instances": [instance] * 30})
+        time.sleep(0.2)
+        assert shared_predictions() - before == 60  # 30 kept until FLUSH_S or a scrape
+
+
+def test_a_failed_background_write_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(_: prediction_metrics.Totals) -> None:
+        raise OSError("No space left on device")
+
+    async def serve_large_batches() -> None:
+        prediction_metrics.observe_batch(np.zeros((10, 7), np.float32), np.ones(10, np.float32))
+
+    monkeypatch.setattr(prediction_metrics.Totals, "write", fail)
+    monkeypatch.setattr(prediction_metrics, "MAX_KEPT_ROWS", 10)
+    asyncio.run(serve_large_batches())  # written by the writer thread, without waiting
+    prediction_metrics._writer.submit(lambda: None).result()  # the write before it is done
+
+    assert "Writing the model metrics failed" in caplog.text
+    assert "No space left on device" in caplog.text
 
 
 def test_a_worker_writes_its_last_batches_when_it_stops(
