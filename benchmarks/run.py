@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ BATCH = 1_000
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SEASONS = ("winter", "spring", "summer", "autumn")
 PARTS = ("template", "ttfp", "serving")
-PAIR_FLOOR_S, PAIR_LOAD_S = 1.0, 2.0  # one compute floor run and the batch load run after it
+PAIR_FLOOR_S, PAIR_LOAD_S = 0.5, 1.0  # a batch load run, and each compute floor run beside it
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -54,8 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--batch-pairs",
         type=int,
-        default=8,
-        help=f"{PAIR_FLOOR_S:g} s compute floor runs, each before a {PAIR_LOAD_S:g} s batch run",
+        default=16,
+        help=f"{PAIR_LOAD_S:g} s batch runs, each between {PAIR_FLOOR_S:g} s compute floor runs",
     )
     parser.add_argument(
         "--workers",
@@ -314,39 +315,48 @@ def load_beside_http_floor(
 def load_beside_floor(
     url: str, script: Path, project: Path, floor_inputs: list[str], args: argparse.Namespace
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`--batch-pairs` short wrk runs of one connection, each right after a compute floor run.
+    """`--batch-pairs` short wrk runs of one connection, each between two compute floor runs.
 
-    The machine's speed drifts by 10-20% within minutes, so each load run is compared with the
-    floor measured seconds before it: the goal takes the median of these pairs' p50 / floor.
+    The machine's speed drifts by 10-20% within seconds, so each load run is compared with the
+    mean of the floors measured right before and right after it, by one process that keeps the
+    model loaded: the goal takes the median of these pairs' p50 / floor.
     """
-    runs, floors = [], []
-    for _ in range(args.batch_pairs):
-        floors.append(
-            json.loads(
-                subprocess.run(
-                    [
-                        str(project / ".venv" / "bin" / "python"),
-                        str(HERE / "compute_floor.py"),
-                        *floor_inputs,
-                        "--seconds",
-                        str(PAIR_FLOOR_S),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-            )
-        )
-        runs.append(serving.run_wrk(url, script, 1, PAIR_LOAD_S))
+    command = [str(project / ".venv" / "bin" / "python"), str(HERE / "compute_floor.py")]
+    with subprocess.Popen(
+        [*command, *floor_inputs], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as floor_process:
+        assert floor_process.stdin and floor_process.stdout
+
+        def measure_floor() -> dict[str, Any]:
+            floor_process.stdin.write(f"{PAIR_FLOOR_S}\n")
+            floor_process.stdin.flush()
+            return json.loads(floor_process.stdout.readline())
+
+        runs, floors = [], [measure_floor()]
+        for _ in range(args.batch_pairs):
+            runs.append(serving.run_wrk(url, script, 1, PAIR_LOAD_S))
+            floors.append(measure_floor())
+        floor_process.stdin.close()
+    if floor_process.returncode:
+        raise RuntimeError(f"compute_floor.py exited with {floor_process.returncode}")
     floor = {
         "median_ms": report.median(run["median_ms"] for run in floors),
         "best_ms": min(run["best_ms"] for run in floors),
         "calls": sum(run["calls"] for run in floors),
-        "pair_ratios": [
-            load.p50_ms / run["median_ms"] for load, run in zip(runs, floors, strict=True)
-        ],
+        "pair_ratios": bracketed_ratios(
+            [load.p50_ms for load in runs], [run["median_ms"] for run in floors]
+        ),
     }
     return report.combine(runs).as_dict(), floor
+
+
+def bracketed_ratios(p50s: list[float], floors: list[float]) -> list[float]:
+    """Each load run's p50 over the mean of the floors measured right before and after it."""
+    if len(floors) != len(p50s) + 1:
+        needed = len(p50s) + 1
+        raise ValueError(f"{len(p50s)} load runs need {needed} floor runs, not {len(floors)}")
+    around = pairwise(floors)
+    return [p50 / ((before + after) / 2) for p50, (before, after) in zip(p50s, around, strict=True)]
 
 
 def predictions_of(server: serving.Server, body: Any) -> list[float]:

@@ -49,6 +49,12 @@ def test_unexpected_wrk_output_is_an_error() -> None:
         report.parse_wrk("wrk: connection refused")
 
 
+def test_each_batch_run_is_compared_with_the_floors_around_it() -> None:
+    assert run.bracketed_ratios([6.0, 5.0], [4.0, 6.0, 4.0]) == [1.2, 1.0]
+    with pytest.raises(ValueError, match="2 load runs need 3 floor runs, not 2"):
+        run.bracketed_ratios([6.0, 5.0], [4.0, 6.0])
+
+
 def _load(rps: float, p50: float, p99: float) -> dict[str, float]:
     return {"requests_per_second": rps, "p50_ms": p50, "p99_ms": p99, "requests": 1, "failed": 0}
 
