@@ -96,12 +96,18 @@ def _load(results: Mapping[str, Any], server: str, shape: str) -> Mapping[str, A
     return results.get("serving", {}).get(server, {}).get(shape)
 
 
+def _shown(value: float, target: str) -> str:
+    """`value` to two decimals, or three where two would round it onto the target's limit."""
+    limit = float(target.split()[1].rstrip("x"))
+    return f"{value:.3f}" if round(value, 2) == limit and value != limit else f"{value:.2f}"
+
+
 def goals(results: Mapping[str, Any]) -> list[Goal]:
     """Every goal of the issue, checked against one run's results."""
     checks: list[Goal] = []
 
     def add(name: str, target: str, value: float | None, passed: bool, unit: str = "") -> None:
-        measured = "not measured" if value is None else f"{value:.2f}{unit}"
+        measured = "not measured" if value is None else f"{_shown(value, target)}{unit}"
         checks.append(Goal(name, target, measured, None if value is None else passed))
 
     ours = _load(results, "generated", "single")

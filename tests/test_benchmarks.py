@@ -102,6 +102,19 @@ def test_the_batch_goal_is_the_median_of_the_pairs_ratios() -> None:
     assert (goal.measured, goal.passed) == ("1.25x", True)  # not 5.0 / 2.0 of the medians
 
 
+@pytest.mark.parametrize(
+    ("ratios", "shown", "passed"),
+    [([1.3033], "1.303x", False), ([1.2951], "1.295x", True), ([1.3], "1.30x", True)],
+)
+def test_a_ratio_next_to_its_limit_is_shown_on_its_side(
+    ratios: list[float], shown: str, passed: bool
+) -> None:
+    paired = json.loads(json.dumps(RESULTS))
+    paired["serving"]["generated"]["compute_floor"]["pair_ratios"] = ratios
+    (goal,) = [goal for goal in report.goals(paired) if goal.name.startswith("batch p50")]
+    assert (goal.measured, goal.passed) == (shown, passed)
+
+
 def test_the_http_floor_goal_is_the_median_of_the_pairs_ratios() -> None:
     paired = json.loads(json.dumps(RESULTS))
     paired["serving"]["generated"]["http_floor"]["pair_ratios"] = [0.45, 0.55, 0.52]
