@@ -321,16 +321,21 @@ def load_beside_floor(
     mean of the floors measured right before and right after it, by one process that keeps the
     model loaded: the goal takes the median of these pairs' p50 / floor.
     """
-    command = [str(project / ".venv" / "bin" / "python"), str(HERE / "compute_floor.py")]
+    python = project / ".venv" / "bin" / "python"
     with subprocess.Popen(
-        [*command, *floor_inputs], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [str(python), str(HERE / "compute_floor.py"), *floor_inputs],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     ) as floor_process:
         assert floor_process.stdin and floor_process.stdout
 
         def measure_floor() -> dict[str, Any]:
             floor_process.stdin.write(f"{PAIR_FLOOR_S}\n")
             floor_process.stdin.flush()
-            return json.loads(floor_process.stdout.readline())
+            if not (line := floor_process.stdout.readline()):
+                raise RuntimeError(f"compute_floor.py exited with {floor_process.wait()}")
+            return json.loads(line)
 
         runs, floors = [], [measure_floor()]
         for _ in range(args.batch_pairs):
