@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -70,7 +71,9 @@ def test_a_large_batch_is_answered_as_one_prediction_of_all_its_rows(
     assert response.status_code == 200
     model = DemandModel.load(model_dir)
     predictions = model.predict(encode(PredictRequest(instances=instances).instances))
-    expected = PredictResponse(predictions=predictions.tolist(), model_version=model.version)
+    answered = response.json()["predictions"]
+    assert np.array_equal(np.array(answered, dtype=np.float32), predictions)
+    expected = PredictResponse(predictions=answered, model_version=model.version)
     assert response.content == expected.model_dump_json().encode()
 
 

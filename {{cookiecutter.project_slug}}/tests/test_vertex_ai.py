@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -117,7 +118,9 @@ def test_predict_route_answers_what_its_response_model_gives(
     assert response.status_code == 200
     model = DemandModel.load(model_dir)
     predictions = model.predict(encode(PredictRequest(instances=instances).instances))
-    expected = VertexPredictResponse(predictions=predictions.tolist()).model_dump_json()
+    answered = response.json()["predictions"]
+    assert np.array_equal(np.array(answered, dtype=np.float32), predictions)
+    expected = VertexPredictResponse(predictions=answered).model_dump_json()
     assert response.content == expected.encode()
 
 

@@ -5,12 +5,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 {% if cookiecutter.hosting_model == "paas" and cookiecutter.cloud_provider == "azure" -%}
-from . import azure_ml
+from . import azure_ml, float32_json
+{% else -%}
+from . import float32_json
 {% endif -%}
 from .capture import CaptureWriter
 from .config import Settings
@@ -75,7 +78,9 @@ async def predict(
     """Expected units sold for each instance of the batch."""
     features, predictions = predict_batch(body.instances, request.app.state.capture, model)
     observe_batch(features, predictions)
-    return PredictResponse(predictions=predictions.tolist(), model_version=model.version)
+    return PredictResponse(
+        predictions=float32_json.floats(predictions), model_version=model.version
+    )
 
 
 def add_prediction_route(app: FastAPI, path: str, **options: Any) -> None:
@@ -92,7 +97,7 @@ def add_prediction_route(app: FastAPI, path: str, **options: Any) -> None:
     app.state.prediction_routes[path] = FastRoute(route, decode_request, response_fields)
 
 
-def response_fields(predictions: list[float], model: DemandModel) -> dict[str, Any]:
+def response_fields(predictions: msgspec.Raw, model: DemandModel) -> dict[str, Any]:
     """The fields of `PredictResponse`, in its order."""
     return {"predictions": predictions, "model_version": model.version}
 

@@ -14,6 +14,7 @@ from azureml.ai.monitoring import Collector
 from azureml.ai.monitoring.context import BasicCorrelationContext
 from azureml.ai.monitoring.init import teardown
 
+from . import float32_json
 from .capture import BackgroundWriter, Batch
 from .features import FEATURES, record
 
@@ -52,7 +53,9 @@ class DataCollectorWriter(BackgroundWriter):
         context = BasicCorrelationContext(timestamp=int(timestamp))
         inputs = pd.DataFrame([record(instance) for instance in instances], columns=list(FEATURES))
         self._inputs.collect(inputs, context)
-        outputs = pd.DataFrame({"prediction": predictions.tolist(), "model_version": model_version})
+        outputs = pd.DataFrame(
+            {"prediction": float32_json.floats(predictions), "model_version": model_version}
+        )
         self._outputs.collect(outputs, context)
 
     def _failed(self, error: Exception) -> None:

@@ -19,6 +19,7 @@ from typing import IO, Any, Self
 
 import numpy as np
 
+from . import float32_json
 from .features import record
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class CaptureWriter(BackgroundWriter):
     def _write(self, batch: Batch) -> None:
         timestamp, model_version, instances, predictions = batch
         stamp = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+        answered = float32_json.floats(predictions)
         lines = "".join(
             json.dumps(
                 {
@@ -127,7 +129,7 @@ class CaptureWriter(BackgroundWriter):
                 }
             )
             + "\n"
-            for instance, prediction in zip(instances, predictions.tolist(), strict=True)
+            for instance, prediction in zip(instances, answered, strict=True)
         )
         self._current_file(timestamp).write(lines)
         self._written += len(lines)

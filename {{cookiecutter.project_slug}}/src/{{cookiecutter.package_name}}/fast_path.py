@@ -13,6 +13,7 @@ import msgspec
 import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import float32_json
 from .capture import BackgroundWriter
 from .features import encode
 from .model import DemandModel
@@ -23,13 +24,16 @@ JSON = "application/json"
 
 _encoder = msgspec.json.Encoder()
 
+# The fields of a route's answer, given its predictions as a JSON array.
+ResponseFields = Callable[[msgspec.Raw, DemandModel], dict[str, Any]]
+
 
 class FastRoute(NamedTuple):
     """A prediction route as the fast path answers it."""
 
     route: Any  # the FastAPI route it stands for, whose template labels the metrics
     decode: Callable[[bytes], Any | None]  # the request of a valid body (`decoding`), else None
-    response_fields: Callable[[list[float], DemandModel], dict[str, Any]]  # what it returns
+    response_fields: ResponseFields  # what it returns
 
 
 class PredictionFastPath:
@@ -58,7 +62,7 @@ class PredictionFastPath:
         scope["route"] = fast.route
         model, capture = scope["app"].state.model, scope["app"].state.capture
         features, predictions = predict_batch(request.instances, capture, model)
-        payload = _encoder.encode(fast.response_fields(predictions.tolist(), model))
+        payload = answer(fast.response_fields, predictions, model)
         await send({"type": "http.response.start", "status": 200, "headers": headers(payload)})
         await send({"type": "http.response.body", "body": payload})
         observe_batch(features, predictions)
@@ -84,6 +88,11 @@ def predict_batch(
     if capture:
         capture.submit(instances, predictions, model.version)
     return features, predictions
+
+
+def answer(response_fields: ResponseFields, predictions: np.ndarray, model: DemandModel) -> bytes:
+    """The JSON body of a route's answer, its predictions written by `float32_json`."""
+    return _encoder.encode(response_fields(msgspec.Raw(float32_json.array(predictions)), model))
 
 
 def is_json(content_type: str) -> bool:

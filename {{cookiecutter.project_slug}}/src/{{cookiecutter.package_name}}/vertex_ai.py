@@ -9,6 +9,7 @@ The image carries its model, so a model uploaded with an artifact URI (AIP_STORA
 import logging
 from typing import Annotated, Any
 
+import msgspec
 from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,7 +73,7 @@ async def predict(
 decode_vertex_request = decoder_for(VertexPredictRequest)
 
 
-def response_fields(predictions: list[float], _: DemandModel) -> dict[str, Any]:
+def response_fields(predictions: msgspec.Raw, _: DemandModel) -> dict[str, Any]:
     """The fields of `VertexPredictResponse`."""
     return {"predictions": predictions}
 
