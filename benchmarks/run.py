@@ -284,9 +284,17 @@ def servers(
     return found
 
 
-def load(url: str, script: Path, connections: int, args: argparse.Namespace) -> dict[str, Any]:
+def load(
+    url: str,
+    script: Path,
+    connections: int,
+    args: argparse.Namespace,
+    cpus: frozenset[int] | None = None,
+) -> dict[str, Any]:
     """`--repeats` wrk runs of `--duration` seconds (new connections each), as medians."""
-    runs = [serving.run_wrk(url, script, connections, args.duration) for _ in range(args.repeats)]
+    runs = [
+        serving.run_wrk(url, script, connections, args.duration, cpus) for _ in range(args.repeats)
+    ]
     return report.combine(runs).as_dict()
 
 
@@ -313,13 +321,19 @@ def load_beside_http_floor(
 
 
 def load_beside_floor(
-    url: str, script: Path, project: Path, floor_inputs: list[str], args: argparse.Namespace
+    url: str,
+    script: Path,
+    project: Path,
+    floor_inputs: list[str],
+    args: argparse.Namespace,
+    placement: serving.Placement,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """`--batch-pairs` short wrk runs of one connection, each between two compute floor runs.
 
     The machine's speed drifts by 10-20% within seconds, so each load run is compared with the
     mean of the floors measured right before and right after it, by one process that keeps the
-    model loaded: the goal takes the median of these pairs' p50 / floor.
+    model loaded: the goal takes the median of these pairs' p50 / floor. The floor runs on the
+    server's CPU of the `placement`, wrk on another: each CPU of this VM drifts on its own.
     """
     python = project / ".venv" / "bin" / "python"
     with subprocess.Popen(
@@ -327,6 +341,7 @@ def load_beside_floor(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=serving.on_cpus(placement.server),
     ) as floor_process:
         assert floor_process.stdin and floor_process.stdout
 
@@ -339,7 +354,7 @@ def load_beside_floor(
 
         runs, floors = [], [measure_floor()]
         for _ in range(args.batch_pairs):
-            runs.append(serving.run_wrk(url, script, 1, PAIR_LOAD_S))
+            runs.append(serving.run_wrk(url, script, 1, PAIR_LOAD_S, placement.client))
             floors.append(measure_floor())
         floor_process.stdin.close()
     if floor_process.returncode:
@@ -403,6 +418,11 @@ def bench_serving(
     }
     reference = exported["sklearn_predictions"]
     results["serving"] = {}
+    placement = serving.split_cpus()  # of the batch runs
+    results["batch_cpus"] = {
+        "server": sorted(placement.server or []),
+        "client": sorted(placement.client or []),
+    }
     for server in servers(project, model_dir, workdir, args, rows, exported["matrix"]):
         server.command = [part.replace("{port}", str(server.port)) for part in server.command]
         print(f"Serving with {report.LABELS[server.name]} ...", flush=True)
@@ -425,12 +445,16 @@ def bench_serving(
                 measured["single"], measured["http_floor"] = load_beside_http_floor(
                     (server.url, scripts["single"]), (health, get), args
                 )
-                measured["batch"], measured["compute_floor"] = load_beside_floor(
-                    server.url, scripts["batch"], project, floor_inputs, args
-                )
+                with serving.pinned(server.process.pid, placement.server):
+                    measured["batch"], measured["compute_floor"] = load_beside_floor(
+                        server.url, scripts["batch"], project, floor_inputs, args, placement
+                    )
             else:
                 measured["single"] = load(server.url, scripts["single"], args.connections, args)
-                measured["batch"] = load(server.url, scripts["batch"], 1, args)
+                with serving.pinned(server.process.pid, placement.server):
+                    measured["batch"] = load(
+                        server.url, scripts["batch"], 1, args, placement.client
+                    )
         finally:
             server.stop()
         if server.name == "generated" and args.workers > 1:

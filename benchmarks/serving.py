@@ -11,7 +11,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,52 @@ def process_tree(root: int) -> list[int]:
         tree.append(pid)
         todo.extend(children.get(pid, []))
     return tree
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The CPUs a server under test and its load generator are kept on; None: anywhere."""
+
+    server: frozenset[int] | None = None
+    client: frozenset[int] | None = None
+
+
+def split_cpus() -> Placement:
+    """The first CPU for the server, the second for the client, if there are two."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return Placement()
+    return Placement(server=frozenset(cpus[:1]), client=frozenset(cpus[1:2]))
+
+
+def on_cpus(cpus: frozenset[int] | None) -> Callable[[], None] | None:
+    """A `preexec_fn` that starts a process, and so all its threads, on `cpus`."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def pin(root: int, cpus: frozenset[int]) -> None:
+    """Move every thread of every process of the tree of `root` onto `cpus`."""
+    for pid in process_tree(root):
+        with contextlib.suppress(OSError):  # a process or thread that has just exited
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    os.sched_setaffinity(int(task.name), cpus)
+
+
+@contextlib.contextmanager
+def pinned(root: int, cpus: frozenset[int] | None) -> Iterator[None]:
+    """The process tree of `root` on `cpus` (when given) until the block ends."""
+    if cpus is None:
+        yield
+        return
+    everywhere = frozenset(os.sched_getaffinity(0))
+    pin(root, cpus)
+    try:
+        yield
+    finally:
+        pin(root, everywhere)
 
 
 def rss_mib(pids: Sequence[int]) -> float:
@@ -158,8 +204,10 @@ def wrk_script(directory: Path, name: str, body: bytes | None) -> Path:
     return script
 
 
-def run_wrk(url: str, script: Path, connections: int, duration_s: float) -> Load:
-    """One bounded wrk run: one thread, `connections` keep-alive connections."""
+def run_wrk(
+    url: str, script: Path, connections: int, duration_s: float, cpus: frozenset[int] | None = None
+) -> Load:
+    """One bounded wrk run: one thread, `connections` keep-alive connections, on `cpus` if given."""
     completed = subprocess.run(
         [
             "wrk",
@@ -175,5 +223,6 @@ def run_wrk(url: str, script: Path, connections: int, duration_s: float) -> Load
         text=True,
         check=True,
         timeout=duration_s + 60,
+        preexec_fn=on_cpus(cpus),
     )
     return parse_wrk(completed.stdout)

@@ -1,6 +1,9 @@
 """Smoke tests of the benchmark's own code (benchmarks/): parsing, goals and report, no timing."""
 
 import json
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import report
 import run
+import serving
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:8000/predict
@@ -148,3 +152,73 @@ def test_repeated_runs_are_reported_as_medians() -> None:
         report.Load(200, 2.0, 7.0, 20, 0),
     ]
     assert report.combine(runs) == report.Load(200, 2.0, 7.0, 60, 1)
+
+
+TWO_CPUS = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+
+# A process with a second thread and a child process, which says when both are running.
+TREE = """
+import subprocess, sys, threading, time
+threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+time.sleep(0.5)
+print("running", flush=True)
+time.sleep(60)
+"""
+
+
+def threads_of(root: int) -> list[int]:
+    return [
+        int(task.name)
+        for pid in serving.process_tree(root)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+    ]
+
+
+@TWO_CPUS
+def test_the_server_and_the_client_get_cpus_of_their_own() -> None:
+    placement = serving.split_cpus()
+    assert placement.server and placement.client
+    assert not placement.server & placement.client
+    shown = "import os; print(sorted(os.sched_getaffinity(0)))"
+    started = subprocess.run(
+        [sys.executable, "-c", shown],
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=serving.on_cpus(placement.client),
+    )
+    assert json.loads(started.stdout) == sorted(placement.client)
+
+
+@TWO_CPUS
+def test_every_thread_of_a_process_tree_is_pinned_then_let_go() -> None:
+    placement = serving.split_cpus()
+    everywhere = os.sched_getaffinity(0)
+    with subprocess.Popen(
+        [sys.executable, "-c", TREE], stdout=subprocess.PIPE, text=True, start_new_session=True
+    ) as tree:
+        try:
+            assert tree.stdout and tree.stdout.readline() == "running\n"
+            threads = threads_of(tree.pid)
+            assert len(threads) >= 3  # the parent's two threads and its child's
+            with serving.pinned(tree.pid, placement.server):
+                assert {t: os.sched_getaffinity(t) for t in threads} == dict.fromkeys(
+                    threads, placement.server
+                )
+            assert all(os.sched_getaffinity(t) == everywhere for t in threads)
+        finally:
+            os.killpg(tree.pid, signal.SIGKILL)
+
+
+def test_on_one_cpu_nothing_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("pinned")
+
+    monkeypatch.setattr(serving.os, "sched_getaffinity", lambda _: {3})
+    monkeypatch.setattr(serving.os, "sched_setaffinity", refuse)
+    placement = serving.split_cpus()
+    assert placement == serving.Placement(server=None, client=None)
+    assert serving.on_cpus(placement.client) is None
+    with serving.pinned(os.getpid(), placement.server):
+        pass
