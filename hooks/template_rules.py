@@ -8,6 +8,7 @@ print the same messages, generate the same file set and record the same `.copier
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import glob
 import os
@@ -20,8 +21,6 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined, Template
 from jinja2.ext import Extension
-
-from hooks.project_paths import matches
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE_DIR = "{{cookiecutter.project_slug}}"
@@ -76,6 +75,14 @@ def copy_without_render(cookiecutter: MutableMapping[str, Any]) -> str:
     rules = rules_at(TEMPLATE_ROOT)
     cookiecutter[COPY_WITHOUT_RENDER] = rules.template_paths_to_copy(cookiecutter)
     return ""
+
+
+def matches(relpath: str, pattern: str) -> bool:
+    """Gitignore-style matching of the simple patterns used in `_exclude`."""
+    pattern = pattern.rstrip("/")
+    if "/" in pattern:
+        return fnmatch.fnmatchcase(relpath, pattern.lstrip("/"))
+    return any(fnmatch.fnmatchcase(part, pattern) for part in relpath.split("/"))
 
 
 def regex_search(value: str, pattern: str) -> str | None:
@@ -178,25 +185,38 @@ class TemplateRules:
             )
         return patterns
 
+    def excluded_paths(self, answers: Mapping[str, Any]) -> list[str]:
+        """The generated paths that `excluded_patterns` drops for these answers (a directory
+        stands for its content)."""
+        return [generated for _, generated, excluded in self._paths(answers) if excluded]
+
     def template_paths_to_copy(self, answers: Mapping[str, Any]) -> list[str]:
         """The template's paths (relative to its project folder, as Cookiecutter's patterns)
         that rendering would not change or that `excluded_patterns` drops for these answers:
         files without Jinja markup, and excluded paths (a directory stands for its content)."""
+        template_dir = self.root / PROJECT_TEMPLATE_DIR
+        return [
+            glob.escape(template_path)
+            for template_path, _, excluded in self._paths(answers)
+            if excluded or not JINJA_MARKUP.search((template_dir / template_path).read_bytes())
+        ]
+
+    def _paths(self, answers: Mapping[str, Any]) -> Iterator[tuple[str, str, bool]]:
+        """The template's files and excluded directories (not what is inside those): each as its
+        path relative to the project folder, the path it generates, and whether it is excluded."""
         patterns = self.excluded_patterns(answers)
         template_dir = self.root / PROJECT_TEMPLATE_DIR
-        found = []
         for folder, dirs, files in os.walk(template_dir):
             relfolder = Path(folder).relative_to(template_dir)
             for name in sorted(dirs) + sorted(files):
                 template_path = (relfolder / name).as_posix()
                 generated = PATH_VARIABLE.sub(lambda match: answers[match[1]], template_path)
-                if any(matches(generated, pattern) for pattern in patterns):
-                    found.append(glob.escape(template_path))
-                    if name in dirs:
-                        dirs.remove(name)  # copied whole
-                elif name in files and not JINJA_MARKUP.search(Path(folder, name).read_bytes()):
-                    found.append(glob.escape(template_path))
-        return found
+                excluded = any(matches(generated, pattern) for pattern in patterns)
+                if name in dirs:
+                    if not excluded:
+                        continue
+                    dirs.remove(name)  # stands for its content
+                yield template_path, generated, excluded
 
     def answers_file(self, recorded: Mapping[str, Any]) -> tuple[str, str]:
         """Name and content of the answers file, rendered from the template's own answers file."""
@@ -232,8 +252,9 @@ def template_source(template: str, root: Path) -> dict[str, str]:
     return source
 
 
-def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -> dict[str, Any]:
-    """What `project_paths.apply` does to a project generated with these answers."""
+def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -> str:
+    """What the post-generation hook does to a project generated with these answers, as the
+    Python literal of a dict: the paths to remove, the answers file to write and a warning."""
     rules = rules_at(template_root)
     recorded = {
         **template_source(cookiecutter["_template"], template_root),
@@ -255,8 +276,9 @@ def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -
             f"{template_root} is not a git checkout; `copier update` will need "
             "`_commit` in .copier-answers.yml"
         )
-    return {
-        "exclude": rules.excluded_patterns(cookiecutter),
+    plan = {
+        "remove": rules.excluded_paths(cookiecutter),
         "answers_file": rules.answers_file(recorded),
         "warning": warning,
     }
+    return repr(plan)

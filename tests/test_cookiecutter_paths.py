@@ -85,6 +85,16 @@ def test_cookiecutter_compiles_only_the_templates_of_these_answers(
     assert not (project / "src" / "demand_forecast" / "sagemaker.py").exists()
 
 
+def test_the_hook_removes_the_excluded_paths_by_their_generated_names(template: Path) -> None:
+    answers = {**DEFAULTS, "hosting_model": "paas", "cloud_provider": "gcp"}
+    removed = TemplateRules(template).excluded_paths(answers)
+    assert {"deploy/compose", "deploy/sagemaker", "src/demand_forecast/sagemaker.py"} <= set(
+        removed
+    )
+    assert "deploy/vertex-ai" not in removed
+    assert not any(path.startswith("deploy/compose/") for path in removed)  # under one removed
+
+
 def test_a_context_copied_by_other_rules_stops_the_hook_naming_the_paths(template: Path) -> None:
     context = {**DEFAULTS, "_template": str(template)}
     context["_copy_without_render"] = ["deploy/compose", "deploy/kubernetes"]
