@@ -3,7 +3,8 @@
 `terraform validate` needs the providers (no downloads here), so these tests read the rendered
 files: the image validations of every module against real and malformed references, the
 lifecycle rules that keep deploys and teardowns working on each platform, the deploy scripts'
-wait loops, and the README's list of the CI settings the workflows read.
+wait loops, the deploy guides' teardown commands, and the README's list of the CI settings the
+workflows read.
 """
 
 from __future__ import annotations
@@ -298,14 +299,25 @@ def test_every_ci_setting_the_pipelines_read_is_documented_under_deploy(
     assert not missing, f"README.md's Deploy section does not mention {missing}"
 
 
+@pytest.mark.parametrize("answers", VARIANTS, ids=variant_id)
+def test_the_deploy_section_links_the_guide_next_to_the_deployment_files(
+    projects: dict[str, Path], answers: dict[str, str]
+) -> None:
+    root = projects[variant_id(answers)]
+    (target,) = (root / "deploy").iterdir()
+    section = deploy_section((root / "README.md").read_text())
+    assert f"](deploy/{target.name}/README.md)" in section
+    assert (target / "README.md").read_text().startswith("# Deploy ")
+
+
 @pytest.mark.parametrize("answers", CLOUD_VARIANTS[::2], ids=variant_id)
 def test_the_teardown_command_sets_every_required_variable(
     projects: dict[str, Path], answers: dict[str, str]
 ) -> None:
     root = projects[variant_id(answers)]
     (module,) = (path for path in (root / "deploy").iterdir() if any(path.glob("*.tf")))
-    section = deploy_section((root / "README.md").read_text())
-    teardown = section.split("#### Teardown", 1)[1].split("\n### ", 1)[0]
+    guide = (module / "README.md").read_text()
+    teardown = guide.split("\n## Teardown\n", 1)[1].split("\n## ", 1)[0]
     code = "\n".join(re.findall(r"```bash\n(.*?)```", teardown, flags=re.DOTALL))
     (command,) = re.findall(r"terraform destroy(?:[^\n]*\\\n)*[^\n]*", code)
     exported_before = "With the variables of the deploy step exported" in teardown
@@ -314,8 +326,8 @@ def test_the_teardown_command_sets_every_required_variable(
             continue
         given = bool(re.search(rf"-var '?{name}=", command)) or f"TF_VAR_{name}=" in teardown
         if exported_before:
-            given = given or f"export TF_VAR_{name}=" in section
-        assert given, f"{module.name}: `terraform destroy` in the README would prompt for {name}"
+            given = given or f"export TF_VAR_{name}=" in guide
+        assert given, f"{module.name}: `terraform destroy` in its README would prompt for {name}"
         literal = re.search(rf"-var {name}=([^\s\"'$<]\S*)", command)
         if name == "image" and literal:
             image = literal[1]
