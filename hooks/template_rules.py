@@ -98,7 +98,7 @@ def to_nice_yaml(value: Any, indent: int = 4) -> str:
 
 def jinja_env() -> Environment:
     """A Jinja environment with the settings and filters copier.yml relies on."""
-    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, optimized=False)
     env.filters["regex_search"] = regex_search
     env.filters["to_nice_yaml"] = to_nice_yaml
     return env

@@ -16,6 +16,16 @@ def test_same_questions_in_the_same_order() -> None:
     assert asked == list(QUESTIONS)
 
 
+def test_same_jinja_options() -> None:
+    """Cookiecutter's environment, and the one evaluating copier.yml for it, use the options of
+    Copier's `_envops` (Cookiecutter's own already fails on undefined names and keeps the
+    trailing newline)."""
+    envops = RULES.config["_envops"]
+    assert COOKIECUTTER["_jinja2_env_vars"].items() <= envops.items()
+    assert RULES.env.optimized == envops["optimized"]
+    assert RULES.env.keep_trailing_newline == envops["keep_trailing_newline"]
+
+
 @pytest.mark.parametrize("name", [name for name, spec in QUESTIONS.items() if "choices" in spec])
 def test_same_choices_with_the_default_first(name: str) -> None:
     spec = QUESTIONS[name]
