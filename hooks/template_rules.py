@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment, StrictUndefined, Template
 from jinja2.ext import Extension
 
@@ -41,8 +42,8 @@ class CookiecutterRules(Extension):
       creates a directory, with the same message as Copier.
     - The filter `copy_without_render`, which the variable after it applies: it has Cookiecutter
       copy the paths of other answers, and files without Jinja markup, instead of compiling them.
-    - The filter `post_generation_plan` and the global `template_root()` for the
-      post-generation hook, which Cookiecutter renders from inside the template directory.
+    - The filter `post_generation_plan` for the post-generation hook, which Cookiecutter renders
+      from inside the template directory.
     """
 
     def __init__(self, environment: Environment) -> None:
@@ -52,13 +53,10 @@ class CookiecutterRules(Extension):
         environment.filters["post_generation_plan"] = lambda answers: post_generation_plan(
             answers, Path.cwd()
         )
-        environment.globals["template_root"] = lambda: os.getcwd()
 
 
 def validate_answers(answers: Mapping[str, Any]) -> str:
     """Raise Cookiecutter's own clean error (one line, exit code 1) for the first invalid answer."""
-    from cookiecutter.exceptions import FailedHookException  # not needed by the hooks' process
-
     error = next(rules_at(TEMPLATE_ROOT).errors(answers), None)
     if error:
         raise FailedHookException(f"Invalid answer: {error}")
@@ -264,8 +262,6 @@ def post_generation_plan(cookiecutter: Mapping[str, Any], template_root: Path) -
         rules.template_paths_to_copy(cookiecutter)
     )
     if kept:  # copied unrendered, yet this version of the template renders them
-        from cookiecutter.exceptions import FailedHookException
-
         raise FailedHookException(
             "Copied without rendering by the rules of another version of the template "
             f"(a replayed context?): {', '.join(sorted(kept))}; generate again without --replay"
