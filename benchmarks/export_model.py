@@ -1,6 +1,9 @@
 """Train a generated project's model once and write it for every server of the benchmark.
 
-Runs with the generated project's interpreter: `python export_model.py PACKAGE OUTPUT_DIR`.
+Runs with the generated project's interpreter:
+
+    python export_model.py PACKAGE OUTPUT_DIR --instances INSTANCES_JSON
+
 The project's own `train` writes the ONNX artifacts the generated service loads; the very
 scikit-learn pipeline it converted is also written with joblib (`pipeline.joblib`) for BentoML
 and MLServer, so all three servers predict with the same fitted trees. Prints, as JSON, the
@@ -38,7 +41,7 @@ def best_ms(function: Callable[[], Any], budget_s: float = 0.4) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("package")
     parser.add_argument("output_dir", type=Path)
     parser.add_argument("--instances", type=Path, required=True, help="JSON list of instances")
@@ -73,7 +76,6 @@ def main() -> None:
         "onnx_batch_ms": best_ms(lambda: model.predict(matrix)),
         "sklearn_single_ms": best_ms(lambda: pipeline.predict(matrix[:1])),
         "sklearn_batch_ms": best_ms(lambda: pipeline.predict(matrix)),
-        "encode_and_onnx_batch_ms": best_ms(lambda: model.predict(features.encode(instances))),
     }
     print(
         json.dumps(
