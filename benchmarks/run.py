@@ -39,7 +39,9 @@ BATCH = 1_000
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SEASONS = ("winter", "spring", "summer", "autumn")
 PARTS = ("template", "ttfp", "serving")
-PAIR_FLOOR_S, PAIR_LOAD_S = 0.5, 1.0  # a batch load run, and each compute floor run beside it
+PAIR_FLOOR_S, PAIR_LOAD_S = 0.5, 1  # each compute floor run, and the batch load run between two
+UPDATE_RUNS = 3  # of `copier update`, which takes seconds where a generation takes a fraction
+PREDICTION_TOLERANCE = 1e-3  # units: ONNX's float32 and scikit-learn's float64 differ by ~1e-4
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only", default=",".join(PARTS), help=f"comma-separated parts to run: {', '.join(PARTS)}"
     )
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per load run")
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs per load test, reported as medians"
     )
@@ -119,6 +121,11 @@ def instances(count: int, seed: int = 0) -> list[dict[str, Any]]:
     ]
 
 
+def interpreter(project: Path) -> Path:
+    """The Python of a generated project's environment."""
+    return project / ".venv" / "bin" / "python"
+
+
 def compile_bytecode(project: Path) -> None:
     """Compile the project's environment and code to bytecode, as its Dockerfile does.
 
@@ -131,8 +138,9 @@ def compile_bytecode(project: Path) -> None:
         env={**os.environ, **template_timing.uv_environment()},
         check=True,
     )
-    python = project / ".venv" / "bin" / "python"
-    subprocess.run([str(python), "-m", "compileall", "-q", "src"], cwd=project, check=True)
+    subprocess.run(
+        [str(interpreter(project)), "-m", "compileall", "-q", "src"], cwd=project, check=True
+    )
 
 
 def peer_venv(name: str, venvs: Path, project_python: Path) -> Path:
@@ -156,7 +164,7 @@ def peer_venv(name: str, venvs: Path, project_python: Path) -> Path:
         return venv
     uv = template_timing.tool("uv")
     print(f"  creating {venv} ({', '.join(pins)})", flush=True)
-    subprocess.run([uv, "venv", "--quiet", str(venv)], check=True)
+    subprocess.run([uv, "venv", "--quiet", "--clear", str(venv)], check=True)
     subprocess.run(
         [
             uv,
@@ -193,7 +201,7 @@ def servers(
     found = [
         serving.Server(
             name="generated",
-            command=[str(project / ".venv" / "bin" / "python"), "-m", f"{PACKAGE}.serve"],
+            command=[str(interpreter(project)), "-m", f"{PACKAGE}.serve"],
             port=port,
             predict_path="/predict",
             bodies=ours_bodies,
@@ -210,7 +218,7 @@ def servers(
     ]
     if args.skip_peers:
         return found
-    python = project / ".venv" / "bin" / "python"
+    python = interpreter(project)
     bentoml = peer_venv("bentoml", args.venvs, python)
     found.append(
         serving.Server(
@@ -335,9 +343,8 @@ def load_beside_floor(
     model loaded: the goal takes the median of these pairs' p50 / floor. The floor runs on the
     server's CPU of the `placement`, wrk on another: each CPU of this VM drifts on its own.
     """
-    python = project / ".venv" / "bin" / "python"
     with subprocess.Popen(
-        [str(python), str(HERE / "compute_floor.py"), *floor_inputs],
+        [str(interpreter(project)), str(HERE / "compute_floor.py"), *floor_inputs],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -397,7 +404,7 @@ def bench_serving(
     exported = json.loads(
         subprocess.run(
             [
-                str(project / ".venv" / "bin" / "python"),
+                str(interpreter(project)),
                 str(HERE / "export_model.py"),
                 PACKAGE,
                 str(model_dir),
@@ -430,9 +437,14 @@ def bench_serving(
         try:
             measured["cold_start_s"] = server.start()
             answer = predictions_of(server, server.predictions("batch"))
-            measured["max_abs_diff_to_sklearn"] = max(
+            measured["max_abs_diff_to_sklearn"] = difference = max(
                 abs(a - b) for a, b in zip(answer, reference, strict=True)
             )
+            if difference > PREDICTION_TOLERANCE:
+                raise RuntimeError(
+                    f"{server.name} predicts up to {difference:.2g} units away from "
+                    "scikit-learn's pipeline: not the same model"
+                )
             measured["idle_rss_mib"], measured["processes"] = server.idle_rss()
             scripts = {
                 shape: serving.wrk_script(workdir, f"{server.name}-{shape}", body)
@@ -460,9 +472,12 @@ def bench_serving(
         if server.name == "generated" and args.workers > 1:
             # The same server as one process: no supervisor, no spawned workers.
             server.env = {**server.env, "WORKERS": "1"}
+            server.log = workdir / "generated-1-worker.log"
             try:
                 measured["cold_start_1_worker_s"] = server.start()
-                measured["idle_rss_1_worker_mib"], _ = server.idle_rss()
+                measured["idle_rss_1_worker_mib"], measured["processes_1_worker"] = (
+                    server.idle_rss()
+                )
             finally:
                 server.stop()
         results["serving"][server.name] = measured
@@ -480,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": args.repeats,
             "batch_pairs": args.batch_pairs,
             "connections": args.connections,
+            "batch_instances": BATCH,
             "workers": args.workers,
             "template_runs": args.template_runs,
         },
@@ -491,7 +507,9 @@ def main(argv: list[str] | None = None) -> int:
         if "template" in args.only:
             print("Timing cookiecutter, copier copy and copier update ...", flush=True)
             results["template"] = template_timing.generation_times(template, args.template_runs)
-            results["template"]["copier_update_s"] = template_timing.update_time(template, 3)
+            results["template"]["copier_update_s"] = template_timing.update_time(
+                template, UPDATE_RUNS
+            )
         single = json.dumps({"instances": instances(1)}).encode()
         project = None
         if "ttfp" in args.only or "serving" in args.only:
@@ -517,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     print(f"Finished in {results['elapsed_s']:.0f} s; results in {args.output}")
-    return 0
+    return 1 if any(goal.passed is False for goal in report.goals(results)) else 0
 
 
 if __name__ == "__main__":

@@ -138,16 +138,16 @@ class Server:
 
     def start(self) -> float:
         """Start the server; seconds from process start to the first good prediction."""
-        log = self.log.open("wb") if self.log else subprocess.DEVNULL
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=self.cwd,
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log.open("wb") if self.log else contextlib.nullcontext(None) as log:
+            started = time.perf_counter()
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=log or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # the server writes to its own copy of the log's descriptor
         while time.perf_counter() - started < START_TIMEOUT_S:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {self.log}")
@@ -174,14 +174,16 @@ class Server:
         return rss_mib(pids), len(pids)
 
     def stop(self) -> None:
-        if not self.process or self.process.poll() is not None:
+        """Stop the server's whole process group, even if its first process has exited."""
+        if not self.process:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
         with contextlib.suppress(ProcessLookupError):  # workers that outlived their parent
             os.killpg(self.process.pid, signal.SIGKILL)
 
@@ -205,15 +207,18 @@ def wrk_script(directory: Path, name: str, body: bytes | None) -> Path:
 
 
 def run_wrk(
-    url: str, script: Path, connections: int, duration_s: float, cpus: frozenset[int] | None = None
+    url: str, script: Path, connections: int, duration_s: int, cpus: frozenset[int] | None = None
 ) -> Load:
-    """One bounded wrk run: one thread, `connections` keep-alive connections, on `cpus` if given."""
+    """One bounded wrk run: one thread, `connections` keep-alive connections, on `cpus` if given.
+
+    wrk takes whole seconds.
+    """
     completed = subprocess.run(
         [
             "wrk",
             "--threads=1",
             f"--connections={connections}",
-            f"--duration={max(1, round(duration_s))}s",
+            f"--duration={duration_s}s",
             "--timeout=10s",
             "--latency",
             f"--script={script}",

@@ -65,7 +65,7 @@ def _load(rps: float, p50: float, p99: float) -> dict[str, float]:
 
 RESULTS = {
     "machine": {"cores": 2},
-    "settings": {"workers": 2},
+    "settings": {"workers": 2, "connections": 32, "batch_instances": 1000},
     "compute_floor": {"onnx_single_ms": 0.01, "onnx_batch_ms": 4.0},  # not the goal's
     "serving": {
         "generated": {
@@ -75,6 +75,9 @@ RESULTS = {
             "http_floor": {**_load(5000, 6, 12), "pair_ratios": [0.6]},
             "cold_start_s": 1.5,
             "idle_rss_mib": 100,
+            "cold_start_1_worker_s": 1.2,
+            "idle_rss_1_worker_mib": 60,
+            "processes_1_worker": 1,
         },
         "bentoml": {"single": _load(1000, 30, 40), "idle_rss_mib": 400, "cold_start_s": 9},
         "mlserver": {"single": _load(2500, 12, 19), "idle_rss_mib": 600, "cold_start_s": 15},
@@ -96,7 +99,20 @@ def test_goals_pass_and_fail_on_the_measured_ratios() -> None:
         "idle RSS vs lightest peer": True,
         "cookiecutter --no-input (slowest variant, median)": False,  # 1.2 s
         "time to first prediction (slowest variant)": None,  # not measured
+        "failed requests of the generated service": True,
     }
+
+
+def test_failed_requests_fail_the_run_and_are_named() -> None:
+    failing = json.loads(json.dumps(RESULTS))
+    failing["serving"]["generated"]["batch"]["failed"] = 7  # e.g. 422s, faster than predictions
+    failing["serving"]["bentoml"]["single"]["failed"] = 1_200
+    (goal,) = [goal for goal in report.goals(failing) if goal.name.startswith("failed requests")]
+    assert (goal.measured, goal.passed) == ("7", False)
+    text = report.markdown(failing)
+    assert "Failed requests (their numbers do not measure predictions): " in text
+    assert "Generated service 7, BentoML 1,200" in text
+    assert "Failed requests (" not in report.markdown(RESULTS)
 
 
 def test_the_batch_goal_is_the_median_of_the_pairs_ratios() -> None:
@@ -133,16 +149,19 @@ def test_report_has_every_table() -> None:
     assert "| single req/s vs MLServer | >= 1.5x | 1.20x | FAIL |" in text
     assert "| time to first prediction (slowest variant) | < 60 s | not measured | n/a |" in text
     assert "`predict`, beside the batch test | 1,000 rows | - | 2.00 | - |" in text
+    assert "| Generated service, 1 worker | 1.20 | 60.0 | 1 |" in text
 
 
 def test_arguments() -> None:
     args = run.parse_args(["--only", "serving, template", "--duration", "3"])
     assert args.only == ["serving", "template"]
-    assert args.duration == 3.0
+    assert args.duration == 3  # wrk takes whole seconds
     assert args.repeats == 3
     assert args.connections == 32
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "everything"])
+    with pytest.raises(SystemExit):
+        run.parse_args(["--duration", "2.5"])
 
 
 def test_repeated_runs_are_reported_as_medians() -> None:
