@@ -67,7 +67,11 @@ class Placement:
 
 
 def split_cpus() -> Placement:
-    """The first CPU for the server, the second for the client, if there are two."""
+    """The first CPU for the server, the second for the client, if there are two.
+
+    Only for the batch runs: over their one connection a single worker serves at a time, so one
+    CPU holds the server's whole process tree however many CPUs the machine has.
+    """
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         return Placement()
